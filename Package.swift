@@ -1,0 +1,112 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Caseload module compiles with: Swift 6 language mode (strict
+/// concurrency), `ExistentialAny`, and `InternalImportsByDefault` so that a
+/// `public import` marks exactly what a module leaks to its clients.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Caseload",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EventStore", targets: ["EventStore"]),
+        .library(name: "EventStoreSQLite", targets: ["EventStoreSQLite"]),
+        .library(name: "EventStoreTesting", targets: ["EventStoreTesting"]),
+        .library(name: "CaseloadDomain", targets: ["CaseloadDomain"]),
+        .library(name: "Caseload", targets: ["Caseload"]),
+        .executable(name: "caseload", targets: ["CaseloadCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Debian's libsqlite3 (libsqlite3-dev), the embedded default store.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Value types shared by the log and the domain: a fast JSON reader and
+        // writer (the replay path cannot afford Foundation's JSONDecoder) and
+        // a microsecond UTC timestamp with ISO-8601 text.
+        .target(name: "CaseloadCoding", swiftSettings: strict),
+
+        // The store contract: recorded events, expectations, errors, the hash
+        // chain and the `EventStore` protocol. No SQLite here.
+        .target(
+            name: "EventStore",
+            dependencies: [
+                "CaseloadCoding",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+
+        // The SQLite backend (WAL, group commit on a writer thread).
+        .target(
+            name: "EventStoreSQLite",
+            dependencies: [
+                "EventStore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // An in-memory store and the contract suite every backend runs.
+        .target(name: "EventStoreTesting", dependencies: ["EventStore"], swiftSettings: strict),
+
+        // The marketplace domain: events, states, rules. Pure: no store, no I/O,
+        // no clock, no random ids.
+        .target(name: "CaseloadDomain", dependencies: ["CaseloadCoding"], swiftSettings: strict),
+
+        // The application layer: the backend's command entry point, import,
+        // replay, and the codecs between domain events and recorded events.
+        .target(
+            name: "Caseload",
+            dependencies: [
+                "CaseloadDomain", "EventStore", "CaseloadCoding",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // The `caseload` command: argument parsing and printing only.
+        .executableTarget(
+            name: "CaseloadCLI",
+            dependencies: [
+                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Benchmarks (run by Scripts/bench in release mode; never by tests).
+        .executableTarget(
+            name: "CaseloadBench",
+            dependencies: ["Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding"],
+            swiftSettings: strict),
+
+        .testTarget(name: "CaseloadCodingTests", dependencies: ["CaseloadCoding"], swiftSettings: strict),
+        .testTarget(
+            name: "EventStoreTests",
+            dependencies: ["EventStore", "EventStoreTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EventStoreSQLiteTests",
+            dependencies: ["EventStore", "EventStoreSQLite", "EventStoreTesting", "CSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadDomainTests",
+            dependencies: ["CaseloadDomain", "CaseloadCoding"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadTests",
+            dependencies: ["Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadCLITests",
+            dependencies: ["CaseloadCLI", "EventStore", "EventStoreSQLite", "CSQLite"],
+            swiftSettings: strict),
+    ]
+)

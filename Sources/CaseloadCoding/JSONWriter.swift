@@ -1,0 +1,163 @@
+/// Writes compact JSON into a byte buffer, with no intermediate tree.
+///
+/// Commas are placed automatically: call ``key(_:)`` before each member value
+/// and just the value for each array element. Output is deterministic: keys
+/// come out in the order written, so encoders that write them in sorted order
+/// produce canonical text (stable hashes, byte-equal retries).
+public struct JSONWriter: Sendable {
+    public var bytes: [UInt8]
+    @usableFromInline var needsComma = false
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The text written so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    @inlinable
+    mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    @inlinable
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    @inlinable
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    @inlinable
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    @inlinable
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes a member key; the next call writes its value.
+    @inlinable
+    public mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// Writes a member key that is not known at compile time.
+    public mutating func key(_ key: String) {
+        separate()
+        appendQuoted(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        appendQuoted(value)
+        needsComma = true
+    }
+
+    public mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    @inlinable
+    public mutating func int(_ value: Int64) {
+        separate()
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+        } else {
+            var magnitude = value.magnitude
+            var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { raw in
+                while magnitude > 0 {
+                    raw[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                    count += 1
+                }
+            }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            withUnsafeBytes(of: &digits) { raw in
+                for position in stride(from: count - 1, through: 0, by: -1) { bytes.append(raw[position]) }
+            }
+        }
+        needsComma = true
+    }
+
+    @inlinable
+    public mutating func int(_ value: Int) { int(Int64(value)) }
+
+    /// Writes a double; NaN and infinities (not JSON) are written as `null`.
+    public mutating func double(_ value: Double) {
+        guard value.isFinite else { return null() }
+        separate()
+        if value == value.rounded(), abs(value) < 1e15 {
+            // Integral values print without an exponent or trailing ".0" noise.
+            bytes.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
+        needsComma = true
+    }
+
+    public mutating func optionalDouble(_ value: Double?) {
+        if let value { double(value) } else { null() }
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        needsComma = true
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        needsComma = true
+    }
+
+    /// Embeds bytes that already are one JSON value.
+    public mutating func raw(_ json: some Sequence<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    @usableFromInline
+    mutating func appendQuoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
+            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0x00..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

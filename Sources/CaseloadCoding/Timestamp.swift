@@ -1,0 +1,218 @@
+public import struct Foundation.Date
+
+/// An instant in UTC with microsecond precision: the log's unit of time.
+///
+/// Stored as microseconds since 1970-01-01T00:00:00Z (an `INTEGER` in SQLite,
+/// ordered and indexable), written as ISO-8601 text. Parsing and formatting are
+/// hand-written: `ISO8601DateFormatter` costs microseconds per call, and import
+/// parses one timestamp per line.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var microsecondsSinceEpoch: Int64
+
+    public init(microsecondsSinceEpoch: Int64) {
+        self.microsecondsSinceEpoch = microsecondsSinceEpoch
+    }
+
+    public init(secondsSinceEpoch: Int64) {
+        self.microsecondsSinceEpoch = secondsSinceEpoch * 1_000_000
+    }
+
+    public init(_ date: Date) {
+        self.microsecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microsecondsSinceEpoch) / 1_000_000) }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
+    }
+
+    /// This instant moved by a number of seconds.
+    public func adding(seconds: Int64) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + seconds * 1_000_000)
+    }
+
+    /// This instant moved by a number of microseconds.
+    public func adding(microseconds: Int64) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + microseconds)
+    }
+
+    /// Whole seconds from `other` to `self` (negative when `other` is later).
+    public func seconds(since other: Timestamp) -> Double {
+        Double(microsecondsSinceEpoch - other.microsecondsSinceEpoch) / 1_000_000
+    }
+
+    public var description: String { iso8601 }
+}
+
+// MARK: - ISO-8601
+
+/// A timestamp that could not be read, with the reason.
+public struct TimestampError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var text: String
+    public var reason: String
+    public var description: String { "invalid timestamp '\(text)': \(reason)" }
+}
+
+extension Timestamp {
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; offsets are converted
+    /// to UTC and fractions beyond microseconds must be zero-free of meaning
+    /// (they are truncated).
+    public init(iso8601 text: String) throws {
+        var copy = text
+        self = try copy.withUTF8 { try Timestamp.parse($0, text: text) }
+    }
+
+    /// Reads what a person types on the command line: a full ISO-8601
+    /// timestamp, or a date `YYYY-MM-DD` meaning midnight UTC.
+    public init(userInput text: String) throws {
+        if text.utf8.count == 10 {
+            try self.init(iso8601: text + "T00:00:00Z")
+        } else {
+            try self.init(iso8601: text)
+        }
+    }
+
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, text: @autoclosure () -> String) throws -> Timestamp {
+        func fail(_ reason: String) -> TimestampError { TimestampError(text: text(), reason: reason) }
+        var i = 0
+        func number(_ width: Int, _ what: String) throws -> Int64 {
+            guard i + width <= b.count else { throw fail("too short, expected \(what)") }
+            var value: Int64 = 0
+            for _ in 0..<width {
+                let byte = b[i]
+                guard byte >= 0x30, byte <= 0x39 else { throw fail("expected \(what)") }
+                value = value * 10 + Int64(byte - 0x30)
+                i += 1
+            }
+            return value
+        }
+        func literal(_ byte: UInt8, _ what: String) throws {
+            guard i < b.count, b[i] == byte else { throw fail("expected \(what)") }
+            i += 1
+        }
+        let year = try number(4, "a 4-digit year")
+        try literal(UInt8(ascii: "-"), "'-' after the year")
+        let month = try number(2, "a 2-digit month")
+        try literal(UInt8(ascii: "-"), "'-' after the month")
+        let day = try number(2, "a 2-digit day")
+        guard i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") else {
+            throw fail("expected 'T' between date and time")
+        }
+        i += 1
+        let hour = try number(2, "a 2-digit hour")
+        try literal(UInt8(ascii: ":"), "':' after the hour")
+        let minute = try number(2, "2-digit minutes")
+        try literal(UInt8(ascii: ":"), "':' after the minutes")
+        let second = try number(2, "2-digit seconds")
+        guard (1...12).contains(month) else { throw fail("month out of range") }
+        guard day >= 1, day <= daysInMonth(year: year, month: month) else { throw fail("day out of range") }
+        guard hour <= 23, minute <= 59, second <= 59 else { throw fail("time out of range") }
+        var micros: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                if digits < 6 { micros = micros * 10 + Int64(b[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { throw fail("expected digits after '.'") }
+            for _ in min(digits, 6)..<6 { micros *= 10 }
+        }
+        var offsetSeconds: Int64 = 0
+        guard i < b.count else { throw fail("missing time zone ('Z' or an offset such as +02:00)") }
+        switch b[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            let offsetHours = try number(2, "a 2-digit offset hour")
+            try literal(UInt8(ascii: ":"), "':' in the offset")
+            let offsetMinutes = try number(2, "2-digit offset minutes")
+            guard offsetHours <= 23, offsetMinutes <= 59 else { throw fail("offset out of range") }
+            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
+        default:
+            throw fail("expected 'Z' or an offset such as +02:00")
+        }
+        guard i == b.count else { throw fail("unexpected text after the time zone") }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000 + micros)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, with `.fff` or `.ffffff` when there is a fraction.
+    public var iso8601: String {
+        let micros = microsecondsSinceEpoch
+        var seconds = micros / 1_000_000
+        var fraction = micros % 1_000_000
+        if fraction < 0 {
+            fraction += 1_000_000
+            seconds -= 1
+        }
+        var days = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let (year, month, day) = civilFromDays(days)
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        func put(_ value: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: 0x30, count: width)
+            var rest = value
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                digits[index] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        put(year, 4); out.append(UInt8(ascii: "-"))
+        put(month, 2); out.append(UInt8(ascii: "-"))
+        put(day, 2); out.append(UInt8(ascii: "T"))
+        put(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
+        put(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        put(secondOfDay % 60, 2)
+        if fraction != 0 {
+            out.append(UInt8(ascii: "."))
+            if fraction % 1000 == 0 { put(fraction / 1000, 3) } else { put(fraction, 6) }
+        }
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+private func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+
+private func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    switch month {
+    case 2: return isLeap(year) ? 29 : 28
+    case 4, 6, 9, 11: return 30
+    default: return 31
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+private func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = (month + 9) % 12
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+}
+
+private func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    return (month <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, month, day)
+}

@@ -1,0 +1,165 @@
+package import struct Foundation.UUID
+package import CaseloadCoding
+
+/// What a backend gives the shared append logic: its view of the log inside
+/// one open write transaction.
+package protocol AppendStorage {
+    /// The stream's current version (0 if it has no events).
+    mutating func currentVersion(of stream: StreamID) throws -> Int64
+    /// The committed event with this id, if any.
+    mutating func committedEvent(id: UUID) throws -> RecordedEvent?
+    /// Writes one event whose position and hash are already assigned.
+    /// Throws an ``EventStoreError/Code/idempotencyConflict`` error when the id is taken.
+    mutating func insert(_ event: RecordedEvent) throws
+}
+
+/// The append algorithm every backend runs, so that expectations, idempotency,
+/// validation and hashing mean the same thing everywhere. The caller owns the
+/// transaction: on a throw it must roll back whatever this wrote.
+package enum AppendPlanner {
+    /// Checks the request without touching storage.
+    package static func validate(_ appends: [StreamAppend], limits: EventStoreLimits) throws {
+        guard !appends.isEmpty, appends.contains(where: { !$0.events.isEmpty }) else {
+            throw EventStoreError(.invalidAppend, "an append needs at least one event")
+        }
+        var streams = Set<StreamID>()
+        var ids = Set<UUID>()
+        var total = 0
+        for append in appends {
+            guard streams.insert(append.stream).inserted else {
+                throw EventStoreError(
+                    .invalidAppend, "stream '\(append.stream)' appears twice in one append; give its events together",
+                    stream: append.stream)
+            }
+            if case .exactly(let version) = append.expected, version < 0 {
+                throw EventStoreError(
+                    .invalidExpectation, "stream '\(append.stream)': a version cannot be negative (\(version))",
+                    stream: append.stream)
+            }
+            for event in append.events {
+                total += 1
+                guard ids.insert(event.id).inserted else {
+                    throw EventStoreError(
+                        .invalidAppend, "event id \(event.id.lowercased) appears twice in one append",
+                        stream: append.stream, eventID: event.id.lowercased)
+                }
+                try validate(event, in: append.stream, limits: limits)
+            }
+        }
+        guard total <= limits.maxEventsPerAppend else {
+            throw EventStoreError(
+                .invalidAppend, "an append of \(total) events is over the limit of \(limits.maxEventsPerAppend)")
+        }
+    }
+
+    static func validate(_ event: NewEvent, in stream: StreamID, limits: EventStoreLimits) throws {
+        func fail(_ code: EventStoreError.Code, _ message: String) -> EventStoreError {
+            EventStoreError(
+                code, "stream '\(stream)', event \(event.id.lowercased) (\(event.type)): \(message)",
+                stream: stream, eventID: event.id.lowercased)
+        }
+        let typeBytes = event.type.utf8.count
+        guard typeBytes > 0, typeBytes <= limits.maxTypeBytes,
+              !event.type.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+        else {
+            throw fail(.invalidEvent, "type must be 1–\(limits.maxTypeBytes) bytes with no spaces or control characters")
+        }
+        guard event.schemaVersion >= 1, event.schemaVersion <= Int(Int32.max) else {
+            throw fail(.invalidEvent, "schema version must be 1 or more, not \(event.schemaVersion)")
+        }
+        let actorBytes = event.actor.utf8.count
+        guard actorBytes > 0, actorBytes <= limits.maxActorBytes,
+              !event.actor.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+        else {
+            throw fail(.invalidEvent, "actor must be 1–\(limits.maxActorBytes) bytes with no control characters")
+        }
+        guard event.payload.bytes.count <= limits.maxPayloadBytes else {
+            throw fail(
+                .payloadTooLarge,
+                "payload is \(event.payload.bytes.count) bytes; the limit is \(limits.maxPayloadBytes)")
+        }
+        do {
+            try JSONScanner.validateObject(event.payload.bytes)
+        } catch let error as JSONError {
+            throw EventStoreError(
+                .invalidPayload,
+                "stream '\(stream)', event \(event.id.lowercased) (\(event.type)): payload is not a JSON object: \(error)",
+                stream: stream, eventID: event.id.lowercased, underlying: error)
+        }
+    }
+
+    /// Appends `appends` after `head` in `storage`, returning the result and the new head.
+    package static func append(
+        _ appends: [StreamAppend], to storage: inout some AppendStorage, head: LogHead, recordedAt: Timestamp
+    ) throws -> (AppendResult, LogHead) {
+        // A retry: the first id is committed already. Every id must then be,
+        // with the same content, or it is a conflict.
+        let first = appends.first(where: { !$0.events.isEmpty })!
+        if try storage.committedEvent(id: first.events[0].id) != nil {
+            return (try previouslyAppended(appends, in: &storage), head)
+        }
+        var versions: [Int64] = []
+        versions.reserveCapacity(appends.count)
+        for append in appends {
+            let current = try storage.currentVersion(of: append.stream)
+            guard append.expected.isSatisfied(byCurrentVersion: current) else {
+                throw EventStoreError.wrongVersion(append.stream, expected: append.expected, actual: current)
+            }
+            versions.append(current)
+        }
+        var recorded: [RecordedEvent] = []
+        recorded.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
+        var position = head.position
+        var previous = head.hash
+        let stamp = max(recordedAt, head.recordedAt ?? recordedAt)
+        for (append, startVersion) in zip(appends, versions) {
+            var version = startVersion
+            for event in append.events {
+                position += 1
+                version += 1
+                let metadata = EventMetadata(
+                    occurredAt: event.occurredAt, recordedAt: stamp, actor: event.actor,
+                    correlationID: event.correlationID, causationID: event.causationID)
+                var record = RecordedEvent(
+                    id: event.id, stream: append.stream, streamVersion: version, position: position,
+                    type: event.type, schemaVersion: event.schemaVersion, payload: event.payload,
+                    metadata: metadata, hash: .genesis)
+                record.hash = HashChain.hash(of: record, previous: previous)
+                previous = record.hash
+                try storage.insert(record)
+                recorded.append(record)
+            }
+        }
+        let newHead = LogHead(position: position, hash: previous, recordedAt: stamp)
+        return (AppendResult(outcome: .appended, events: recorded), newHead)
+    }
+
+    private static func previouslyAppended(
+        _ appends: [StreamAppend], in storage: inout some AppendStorage
+    ) throws -> AppendResult {
+        var originals: [RecordedEvent] = []
+        for append in appends {
+            for event in append.events {
+                guard let original = try storage.committedEvent(id: event.id) else {
+                    throw EventStoreError(
+                        .idempotencyConflict,
+                        "stream '\(append.stream)': event \(event.id.lowercased) is new, but other events of this append are already committed; an append is retried whole or not at all",
+                        stream: append.stream, eventID: event.id.lowercased)
+                }
+                guard original.hasSameContent(as: event, in: append.stream) else {
+                    throw EventStoreError(
+                        .idempotencyConflict,
+                        "event \(event.id.lowercased) is already committed at position \(original.position) in stream '\(original.stream)' with different content",
+                        stream: append.stream, position: original.position, eventID: event.id.lowercased)
+                }
+                originals.append(original)
+            }
+        }
+        return AppendResult(outcome: .alreadyAppended, events: originals)
+    }
+}
+
+extension UUID {
+    /// The lowercase canonical text.
+    package var lowercased: String { uuidString.lowercased() }
+}

@@ -1,0 +1,215 @@
+public import struct Foundation.UUID
+import CaseloadCoding
+
+/// An append-only event log: the contract every backend (SQLite today,
+/// PostgreSQL later) fulfils, checked by the contract suite in `EventStoreTesting`.
+///
+/// Every method is safe to call concurrently. An append returns only once its
+/// commit is durable at the backend's configured level.
+public protocol EventStore: Sendable {
+    /// Appends events to one or more streams atomically: all commit or none.
+    ///
+    /// Each stream's expectation is checked; a mismatch throws
+    /// ``EventStoreError/Code/wrongExpectedVersion`` naming the stream, the
+    /// expectation and the actual version. If every event id is already
+    /// committed with the same content, nothing is written and the originals
+    /// come back with outcome ``AppendResult/Outcome/alreadyAppended``.
+    func append(_ appends: [StreamAppend]) async throws -> AppendResult
+
+    /// Up to `limit` events of one stream, from `version` (1 = the first) on.
+    func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent]
+
+    /// One batch of the log in position order, filtered as `query` says.
+    func read(_ query: LogQuery) async throws -> [RecordedEvent]
+
+    /// The last committed position (0 for an empty log) and its hash.
+    func head() async throws -> LogHead
+
+    /// The committed event with this id.
+    func event(id: UUID) async throws -> RecordedEvent?
+
+    /// Walks the whole hash chain from the first event; reports the first
+    /// position that does not match. `progress` receives (checked, total).
+    func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification
+
+    /// Runs `body` inside one write transaction: what it appends commits only
+    /// if it returns, and nothing does if it throws. Other appends wait. For
+    /// work that must be atomic across many appends, such as an import.
+    func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
+    ) async throws -> T
+
+    /// Suspends until the head moves past `position` or `timeout` passes;
+    /// returns the head then. The basis of catch-up subscriptions.
+    func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64
+
+    /// Stops accepting work and releases the backend's resources.
+    func close() async
+}
+
+/// The view of the log inside ``EventStore/withTransaction(_:)``; it sees its
+/// own uncommitted appends.
+public protocol EventStoreTransaction {
+    func currentVersion(of stream: StreamID) throws -> Int64
+    func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent]
+    func event(id: UUID) throws -> RecordedEvent?
+    var head: LogHead { get }
+    /// Same semantics as ``EventStore/append(_:)``, inside this transaction.
+    mutating func append(_ appends: [StreamAppend]) throws -> AppendResult
+}
+
+extension EventStore {
+    /// Appends to one stream.
+    public func append(
+        to stream: StreamID, expected: ExpectedVersion, _ events: [NewEvent]
+    ) async throws -> AppendResult {
+        try await append([StreamAppend(stream: stream, expected: expected, events: events)])
+    }
+
+    /// All events of one stream.
+    public func readStream(_ stream: StreamID) async throws -> [RecordedEvent] {
+        var all: [RecordedEvent] = []
+        var next: Int64 = 1
+        while true {
+            let batch = try await readStream(stream, fromVersion: next, limit: 10_000)
+            all.append(contentsOf: batch)
+            guard batch.count == 10_000, let last = batch.last else { return all }
+            next = last.streamVersion + 1
+        }
+    }
+
+    /// The log as batches in position order, from `query.after` to the head
+    /// as it was when iteration began... and no further. The next batch is
+    /// read while the caller works on the current one, so a replay keeps both
+    /// cores busy.
+    public func batches(_ query: LogQuery) -> LogBatches {
+        LogBatches(store: self, query: query)
+    }
+
+    /// A catch-up subscription: history from `checkpoint` on, then new
+    /// commits as they happen, until the task is cancelled.
+    public func subscribe(from checkpoint: Int64, query: LogQuery = LogQuery()) -> CatchUpSubscription {
+        CatchUpSubscription(store: self, checkpoint: checkpoint, query: query)
+    }
+
+    /// The default chain walk, over ``read(_:)``.
+    public func verifyByReading(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
+        let total = try await head().position
+        var previous = EventHash.genesis
+        var expected: Int64 = 1
+        var query = LogQuery(after: 0, limit: 5000)
+        while true {
+            let batch = try await read(query)
+            for event in batch {
+                if let problem = HashChain.check(event, previous: previous, expectedPosition: expected) {
+                    return ChainVerification(
+                        eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
+                }
+                previous = event.hash
+                expected += 1
+            }
+            progress?(expected - 1, total)
+            guard let last = batch.last, batch.count == query.limit else { break }
+            query.after = last.position
+        }
+        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+    }
+}
+
+/// Batches of the log up to the head at the start, with one batch read ahead.
+public struct LogBatches: AsyncSequence, Sendable {
+    public typealias Element = [RecordedEvent]
+    let store: any EventStore
+    let query: LogQuery
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let store: any EventStore
+        var query: LogQuery
+        var pending: Task<[RecordedEvent], any Error>?
+        var finished = false
+        var bound: Int64?
+
+        public mutating func next() async throws -> [RecordedEvent]? {
+            if finished { return nil }
+            if bound == nil {
+                let head = try await store.head().position
+                bound = Swift.min(head, query.upToPosition ?? head)
+                query.upToPosition = bound
+            }
+            let batch: [RecordedEvent]
+            if let pending {
+                batch = try await pending.value
+            } else {
+                batch = try await store.read(query)
+            }
+            pending = nil
+            guard let last = batch.last else {
+                finished = true
+                return nil
+            }
+            // The batch's last position, not its count: filters can make a
+            // batch short without the log being at its end.
+            if last.position >= bound! || batch.count < query.limit {
+                finished = true
+            } else {
+                query.after = last.position
+                let next = query
+                let store = self.store
+                pending = Task { try await store.read(next) }
+            }
+            return batch
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(store: store, query: query)
+    }
+}
+
+/// Events from a checkpoint through history, then each new commit as it
+/// lands, for as long as the consuming task runs.
+public struct CatchUpSubscription: AsyncSequence, Sendable {
+    public typealias Element = RecordedEvent
+    let store: any EventStore
+    let checkpoint: Int64
+    let query: LogQuery
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let store: any EventStore
+        var query: LogQuery
+        var buffer: [RecordedEvent] = []
+        var index = 0
+
+        public mutating func next() async throws -> RecordedEvent? {
+            while index >= buffer.count {
+                try Task.checkCancellation()
+                let head = try await store.head().position
+                guard head > query.after else {
+                    // Nothing new: wait for a commit (or a short timeout, which
+                    // also catches commits made by other processes).
+                    _ = try await store.waitForCommit(after: query.after, timeout: .milliseconds(200))
+                    continue
+                }
+                var bounded = query
+                bounded.upToPosition = head
+                buffer = try await store.read(bounded)
+                index = 0
+                // A short batch means every position up to the head was seen,
+                // even those a type filter left out.
+                if let last = buffer.last, buffer.count == query.limit {
+                    query.after = last.position
+                } else {
+                    query.after = head
+                }
+            }
+            defer { index += 1 }
+            return buffer[index]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        var query = query
+        query.after = checkpoint
+        return AsyncIterator(store: store, query: query)
+    }
+}
