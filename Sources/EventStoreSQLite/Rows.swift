@@ -1,0 +1,134 @@
+import CSQLite
+import CaseloadCoding
+import EventStore
+import struct Foundation.UUID
+
+extension SQLiteStatement {
+    /// Reads a row of `Schema.eventColumns` (starting at column 0).
+    func recordedEvent() throws -> RecordedEvent {
+        let position = int64(0)
+        guard let id = uuid(1) else {
+            throw EventStoreError(.corrupted, "position \(position): event_id is not 16 bytes", position: position)
+        }
+        guard let hash = EventHash(bytes: bytes(12)) else {
+            throw EventStoreError(.corrupted, "position \(position): hash is not 32 bytes", position: position)
+        }
+        let metadata = EventMetadata(
+            occurredAt: Timestamp(microsecondsSinceEpoch: int64(6)),
+            recordedAt: Timestamp(microsecondsSinceEpoch: int64(7)),
+            actor: string(8), correlationID: isNull(9) ? nil : uuid(9), causationID: isNull(10) ? nil : uuid(10))
+        return RecordedEvent(
+            id: id, stream: StreamID(unchecked: string(2)), streamVersion: int64(3), position: position,
+            type: string(4), schemaVersion: Int(int64(5)), payload: EventPayload(bytes: byteArray(11)),
+            metadata: metadata, hash: hash)
+    }
+
+    func uuid(_ column: Int32) -> UUID? {
+        let raw = bytes(column)
+        guard raw.count == 16 else { return nil }
+        var value: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: raw) }
+        return UUID(uuid: value)
+    }
+
+    func bind(_ index: Int32, _ id: UUID) {
+        withUnsafeBytes(of: id.uuid) { bindBlob(index, $0) }
+    }
+
+    func bind(_ index: Int32, _ id: UUID?) {
+        if let id { bind(index, id) } else { bindNull(index) }
+    }
+
+    /// Binds every column of `event` for `INSERT INTO events (Schema.eventColumns)`.
+    func bindInsert(_ event: RecordedEvent) {
+        bind(1, event.position)
+        bind(2, event.id)
+        bind(3, event.stream.rawValue)
+        bind(4, event.streamVersion)
+        bind(5, event.type)
+        bind(6, event.schemaVersion)
+        bind(7, event.metadata.occurredAt.microsecondsSinceEpoch)
+        bind(8, event.metadata.recordedAt.microsecondsSinceEpoch)
+        bind(9, event.metadata.actor)
+        bind(10, event.metadata.correlationID)
+        bind(11, event.metadata.causationID)
+        bindText(12, event.payload.bytes)
+        withUnsafeBytes(of: event.hash.words) { bindBlob(13, $0) }
+    }
+}
+
+/// Queries both the writer and the readers run.
+enum Queries {
+    static let insert = "INSERT INTO events (\(Schema.eventColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    static let head = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+    static let streamVersion =
+        "SELECT stream_version FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1"
+    static let byID = "SELECT \(Schema.eventColumns) FROM events WHERE event_id = ?"
+    static let stream =
+        "SELECT \(Schema.eventColumns) FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?"
+
+    static func head(_ db: SQLiteConnection) throws -> LogHead {
+        let statement = try db.cached(head)
+        defer { statement.reset() }
+        guard try statement.step() else { return .empty }
+        guard let hash = EventHash(bytes: statement.bytes(1)) else {
+            throw EventStoreError(.corrupted, "the last event's hash is not 32 bytes", position: statement.int64(0))
+        }
+        return LogHead(
+            position: statement.int64(0), hash: hash,
+            recordedAt: Timestamp(microsecondsSinceEpoch: statement.int64(2)))
+    }
+
+    static func streamVersion(_ db: SQLiteConnection, _ stream: StreamID) throws -> Int64 {
+        let statement = try db.cached(streamVersion)
+        defer { statement.reset() }
+        statement.bind(1, stream.rawValue)
+        return try statement.step() ? statement.int64(0) : 0
+    }
+
+    static func event(_ db: SQLiteConnection, id: UUID) throws -> RecordedEvent? {
+        let statement = try db.cached(byID)
+        defer { statement.reset() }
+        statement.bind(1, id)
+        return try statement.step() ? try statement.recordedEvent() : nil
+    }
+
+    static func stream(_ db: SQLiteConnection, _ stream: StreamID, from version: Int64, limit: Int) throws -> [RecordedEvent] {
+        let statement = try db.cached(Queries.stream)
+        defer { statement.reset() }
+        statement.bind(1, stream.rawValue)
+        statement.bind(2, version)
+        statement.bind(3, Int64(limit))
+        var events: [RecordedEvent] = []
+        while try statement.step() { events.append(try statement.recordedEvent()) }
+        return events
+    }
+
+    /// The log read `query` describes. Types are bound as parameters; the SQL
+    /// text depends only on which filters are present, so it caches well.
+    static func log(_ db: SQLiteConnection, _ query: LogQuery) throws -> [RecordedEvent] {
+        var sql = "SELECT \(Schema.eventColumns) FROM events WHERE position > ?"
+        if query.upToPosition != nil { sql += " AND position <= ?" }
+        if query.stream != nil { sql += " AND stream_id = ?" }
+        let types = query.types.map { $0.sorted() }
+        if let types { sql += " AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))" }
+        if query.occurredAtOrBefore != nil { sql += " AND occurred_at <= ?" }
+        if query.recordedAtOrBefore != nil { sql += " AND recorded_at <= ?" }
+        sql += " ORDER BY position LIMIT ?"
+        let statement = try db.cached(sql)
+        defer { statement.reset() }
+        var index: Int32 = 1
+        func next() -> Int32 { defer { index += 1 }; return index }
+        statement.bind(next(), query.after)
+        if let bound = query.upToPosition { statement.bind(next(), bound) }
+        if let stream = query.stream { statement.bind(next(), stream.rawValue) }
+        for type in types ?? [] { statement.bind(next(), type) }
+        if let bound = query.occurredAtOrBefore { statement.bind(next(), bound.microsecondsSinceEpoch) }
+        if let bound = query.recordedAtOrBefore { statement.bind(next(), bound.microsecondsSinceEpoch) }
+        statement.bind(next(), Int64(max(0, query.limit)))
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(min(query.limit, 10_000))
+        while try statement.step() { events.append(try statement.recordedEvent()) }
+        return events
+    }
+}

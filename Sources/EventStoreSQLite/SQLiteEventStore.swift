@@ -1,0 +1,299 @@
+import CSQLite
+public import CaseloadCoding
+import Dispatch
+public import EventStore
+public import Foundation
+public import Logging
+import Synchronization
+
+/// How durable an acknowledged append is.
+public enum Durability: String, Sendable, Hashable, CaseIterable {
+    /// `synchronous=FULL`: the WAL is fsynced at every commit; an acknowledged
+    /// append survives a power cut. The default.
+    case full
+    /// `synchronous=NORMAL`: survives a crash of the process, but the last
+    /// commits may be lost on power failure. Faster single commits.
+    case normal
+}
+
+/// Settings of an SQLite-backed log.
+public struct SQLiteEventStoreConfiguration: Sendable {
+    public var durability: Durability = .full
+    /// How long an append waits for another process's write lock.
+    public var busyTimeout: Duration = .seconds(10)
+    /// Create the file when it does not exist (commands that only read say no).
+    public var createIfMissing = true
+    public var limits = EventStoreLimits.default
+    /// At most this many appends share one commit.
+    public var maxGroupSize = 4096
+    /// Page cache per connection, in KiB.
+    public var cacheSizeKiB = 65_536
+    /// Commit time source (tests pass a manual clock).
+    public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
+    public var logger = Logger(label: "caseload.sqlite")
+
+    public init() {}
+}
+
+/// The embedded event log: one SQLite file in WAL mode.
+///
+/// One writer thread commits appends in groups (see `Writer`); reads run on
+/// a small pool of reader connections and never block the writer. Several
+/// processes may open the same file: SQLite's write lock serialises them and
+/// the busy timeout makes a writer wait for another's commit.
+public final class SQLiteEventStore: EventStore {
+    public let path: String
+    let configuration: SQLiteEventStoreConfiguration
+    private let writer: Writer
+    private let readers: ReaderPool
+    private let commits: CommitSignal
+    private let closed = Atomic<Bool>(false)
+
+    /// Opens (or creates) the log at `path` and brings its schema up to date.
+    public init(path: String, configuration: SQLiteEventStoreConfiguration = .init()) throws {
+        self.path = path
+        self.configuration = configuration
+        if !configuration.createIfMissing, !FileManager.default.fileExists(atPath: path) {
+            throw EventStoreError(.databaseNotFound, "no event log at '\(path)' (the file does not exist)")
+        }
+        let db = try SQLiteConnection(path: path, create: configuration.createIfMissing)
+        let busyMilliseconds = Int32(clamping: configuration.busyTimeout.components.seconds * 1000
+            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000)
+        sqlite3_busy_timeout(db.handle, busyMilliseconds)
+        do {
+            // journal_mode reports the mode it ended in; a read-only or exotic
+            // file system may refuse WAL, and then concurrent readers would block.
+            let mode = try db.prepare("PRAGMA journal_mode = WAL")
+            let isWAL = try mode.step() && mode.string(0).lowercased() == "wal"
+            mode.reset()
+            guard isWAL else {
+                throw EventStoreError(.storageFailure, "'\(path)': SQLite could not switch to WAL mode")
+            }
+            try db.execute("PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
+            try db.execute("PRAGMA cache_size = -\(configuration.cacheSizeKiB)")
+            try Schema.migrate(db)
+        } catch let error as EventStoreError {
+            if error.code == .notAnEventStore || error.code == .storageFailure,
+               (error.underlying as? SQLiteCode)?.code == SQLITE_NOTADB {
+                throw EventStoreError(.notAnEventStore, "'\(path)' is not an SQLite database", underlying: error)
+            }
+            throw error
+        }
+        let commits = CommitSignal(head: try Queries.head(db).position)
+        self.commits = commits
+        let connection = try WriterConnection(
+            db: db, clock: configuration.clock, limits: configuration.limits,
+            onCommit: { head in commits.publish(head.position) })
+        self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
+        self.readers = ReaderPool(path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.cacheSizeKiB)
+    }
+
+    deinit {
+        if !closed.load(ordering: .acquiring) { writer.submit(.stop(nil)) }
+    }
+
+    private func checkOpen() throws {
+        if closed.load(ordering: .acquiring) { throw EventStoreError(.closed, "the event store is closed") }
+    }
+
+    public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
+        try checkOpen()
+        // Validation (JSON, sizes) runs on the caller's task, in parallel; only
+        // expectation checks, hashing and inserts run on the writer thread.
+        try AppendPlanner.validate(appends, limits: configuration.limits)
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.submit(.append(appends, continuation))
+        }
+    }
+
+    public func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
+    ) async throws -> T {
+        try checkOpen()
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.submit(.exclusive { connection in
+                continuation.resume(with: Result { try connection.exclusiveTransaction(body) })
+            })
+        }
+    }
+
+    public func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try checkOpen()
+        return try await readers.read { try Queries.stream($0, stream, from: version, limit: limit) }
+    }
+
+    public func read(_ query: LogQuery) async throws -> [RecordedEvent] {
+        try checkOpen()
+        return try await readers.read { try Queries.log($0, query) }
+    }
+
+    public func head() async throws -> LogHead {
+        try checkOpen()
+        return try await readers.read { try Queries.head($0) }
+    }
+
+    public func event(id: UUID) async throws -> RecordedEvent? {
+        try checkOpen()
+        return try await readers.read { try Queries.event($0, id: id) }
+    }
+
+    public func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
+        try checkOpen()
+        return try await readers.read { db in try ChainWalk.run(db, progress: progress) }
+    }
+
+    public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
+        try checkOpen()
+        if let head = await commits.wait(after: position, timeout: timeout) { return head }
+        // Timed out: another process may have committed; ask the file.
+        return try await head().position
+    }
+
+    public func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await withCheckedContinuation { continuation in writer.submit(.stop(continuation)) }
+        readers.drain()
+        commits.finish()
+    }
+}
+
+/// Reader connections, each used by one thread at a time, opened lazily.
+final class ReaderPool: Sendable {
+    private let idle = Mutex<[UncheckedBox<SQLiteConnection>]>([])
+    private let path: String
+    private let busyMilliseconds: Int32
+    private let cacheSizeKiB: Int
+    private let maxIdle = 8
+
+    init(path: String, busyMilliseconds: Int32, cacheSizeKiB: Int) {
+        self.path = path
+        self.busyMilliseconds = busyMilliseconds
+        self.cacheSizeKiB = cacheSizeKiB
+    }
+
+    /// Runs `body` with a reader connection, off the cooperative pool.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result {
+                    let connection = try self.checkOut()
+                    defer { self.checkIn(connection) }
+                    return try body(connection.value)
+                })
+            }
+        }
+    }
+
+    private func checkOut() throws -> UncheckedBox<SQLiteConnection> {
+        if let connection = idle.withLock({ $0.popLast() }) { return connection }
+        let db = try SQLiteConnection(path: path, create: false)
+        sqlite3_busy_timeout(db.handle, busyMilliseconds)
+        try db.execute("PRAGMA query_only = 1")
+        try db.execute("PRAGMA cache_size = -\(cacheSizeKiB)")
+        return UncheckedBox(db)
+    }
+
+    private func checkIn(_ connection: UncheckedBox<SQLiteConnection>) {
+        idle.withLock { connections in
+            if connections.count < maxIdle { connections.append(connection) }
+        }
+    }
+
+    func drain() {
+        idle.withLock { $0.removeAll() }
+    }
+}
+
+/// Wakes tasks waiting for the log to grow past a position.
+final class CommitSignal: Sendable {
+    private struct State {
+        var head: Int64
+        var nextID: UInt64 = 0
+        var waiters: [UInt64: (after: Int64, continuation: CheckedContinuation<Int64?, Never>)] = [:]
+        var finished = false
+    }
+    private let state: Mutex<State>
+
+    init(head: Int64) { state = Mutex(State(head: head)) }
+
+    func publish(_ head: Int64) {
+        let ready = state.withLock { state -> [CheckedContinuation<Int64?, Never>] in
+            state.head = max(state.head, head)
+            let due = state.waiters.filter { $0.value.after < state.head }
+            for id in due.keys { state.waiters[id] = nil }
+            return due.values.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume(returning: head) }
+    }
+
+    /// The new head once it passes `position`; nil on timeout or cancellation.
+    func wait(after position: Int64, timeout: Duration) async -> Int64? {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int64?, Never>) in
+                let immediate = state.withLock { state -> Int64?? in
+                    if state.head > position { return .some(state.head) }
+                    if state.finished { return .some(nil) }
+                    state.waiters[id] = (position, continuation)
+                    return .none
+                }
+                if let immediate {
+                    continuation.resume(returning: immediate)
+                    return
+                }
+                Task { [self] in
+                    try? await Task.sleep(for: timeout)
+                    self.cancel(id)
+                }
+            }
+        } onCancel: {
+            self.cancel(id)
+        }
+    }
+
+    private func cancel(_ id: UInt64) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.continuation.resume(returning: nil)
+    }
+
+    func finish() {
+        let all = state.withLock { state -> [CheckedContinuation<Int64?, Never>] in
+            state.finished = true
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.map(\.continuation)
+        }
+        for continuation in all { continuation.resume(returning: nil) }
+    }
+}
+
+/// Walks the hash chain row by row, tolerating rows that no longer decode
+/// (those are reported as the first bad position).
+enum ChainWalk {
+    static func run(_ db: SQLiteConnection, progress: (@Sendable (Int64, Int64) -> Void)?) throws -> ChainVerification {
+        let total = try Queries.head(db).position
+        let statement = try db.prepare("SELECT \(Schema.eventColumns) FROM events ORDER BY position")
+        var previous = EventHash.genesis
+        var expected: Int64 = 1
+        while try statement.step() {
+            let problem: String?
+            do {
+                let event = try statement.recordedEvent()
+                problem = HashChain.check(event, previous: previous, expectedPosition: expected)
+                if problem == nil { previous = event.hash }
+            } catch {
+                problem = "\(error)"
+            }
+            if let problem {
+                return ChainVerification(
+                    eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
+            }
+            if expected % 100_000 == 0 { progress?(expected, total) }
+            expected += 1
+        }
+        progress?(expected - 1, total)
+        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+    }
+}

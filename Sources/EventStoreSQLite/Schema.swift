@@ -1,0 +1,93 @@
+import CSQLite
+import EventStore
+
+/// The log's tables, created and upgraded by numbered migrations recorded in
+/// `PRAGMA user_version` (GRDB's `DatabaseMigrator` does the same with a table;
+/// one integer is all this schema needs).
+enum Schema {
+    /// The format this build writes and reads.
+    static let currentVersion: Int64 = 1
+
+    static let eventColumns = """
+        position, event_id, stream_id, stream_version, type, schema_version, occurred_at, recorded_at, \
+        actor, correlation_id, causation_id, payload, hash
+        """
+
+    static let migrations: [String] = [
+        // 1: the log, and a view that shows every event as JSON for plain-SQL analysis.
+        """
+        CREATE TABLE events (
+            position        INTEGER PRIMARY KEY,   -- global order, 1-based, gapless
+            event_id        BLOB    NOT NULL UNIQUE CHECK (length(event_id) = 16),
+            stream_id       TEXT    NOT NULL,
+            stream_version  INTEGER NOT NULL,      -- 1-based within the stream
+            type            TEXT    NOT NULL,
+            schema_version  INTEGER NOT NULL,
+            occurred_at     INTEGER NOT NULL,      -- business time, µs since 1970-01-01Z
+            recorded_at     INTEGER NOT NULL,      -- commit time, µs since 1970-01-01Z; never decreases
+            actor           TEXT    NOT NULL,      -- client:ID | therapist:ID | support:ID | system:NAME
+            correlation_id  BLOB,                  -- 16-byte UUID or NULL
+            causation_id    BLOB,                  -- 16-byte UUID or NULL
+            payload         TEXT    NOT NULL,      -- one JSON object, exactly as appended
+            hash            BLOB    NOT NULL,      -- SHA-256 chain link (see HashChain)
+            UNIQUE (stream_id, stream_version)
+        );
+        CREATE VIEW events_json AS
+        SELECT position,
+               json_object(
+                 'position', position,
+                 'eventId', lower(substr(hex(event_id), 1, 8) || '-' || substr(hex(event_id), 9, 4) || '-' ||
+                            substr(hex(event_id), 13, 4) || '-' || substr(hex(event_id), 17, 4) || '-' ||
+                            substr(hex(event_id), 21, 12)),
+                 'stream', stream_id,
+                 'streamVersion', stream_version,
+                 'type', type,
+                 'schemaVersion', schema_version,
+                 'occurredAt', strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at / 1000000.0, 'unixepoch'),
+                 'recordedAt', strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at / 1000000.0, 'unixepoch'),
+                 'actor', actor,
+                 'correlationId', CASE WHEN correlation_id IS NULL THEN NULL ELSE lower(
+                        substr(hex(correlation_id), 1, 8) || '-' || substr(hex(correlation_id), 9, 4) || '-' ||
+                        substr(hex(correlation_id), 13, 4) || '-' || substr(hex(correlation_id), 17, 4) || '-' ||
+                        substr(hex(correlation_id), 21, 12)) END,
+                 'causationId', CASE WHEN causation_id IS NULL THEN NULL ELSE lower(
+                        substr(hex(causation_id), 1, 8) || '-' || substr(hex(causation_id), 9, 4) || '-' ||
+                        substr(hex(causation_id), 13, 4) || '-' || substr(hex(causation_id), 17, 4) || '-' ||
+                        substr(hex(causation_id), 21, 12)) END,
+                 'data', json(payload),
+                 'hash', lower(hex(hash))
+               ) AS event
+        FROM events;
+        """,
+    ]
+
+    /// Brings the file up to the current format inside one transaction.
+    static func migrate(_ db: SQLiteConnection) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let version = try db.integer("PRAGMA user_version") ?? 0
+            if version == 0 {
+                // A database someone else made is not ours to write into.
+                let tables = try db.integer(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+                if tables > 0 {
+                    throw EventStoreError(
+                        .notAnEventStore, "'\(db.path)' is an SQLite database, but not a Caseload event log")
+                }
+            }
+            guard version <= currentVersion else {
+                throw EventStoreError(
+                    .notAnEventStore,
+                    "'\(db.path)' has log format \(version), newer than this build's \(currentVersion); upgrade caseload")
+            }
+            for index in Int(version)..<Int(currentVersion) {
+                try db.execute(migrations[index])
+            }
+            if version < currentVersion { try db.execute("PRAGMA user_version = \(currentVersion)") }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

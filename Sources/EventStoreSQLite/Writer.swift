@@ -1,0 +1,279 @@
+import CSQLite
+import CaseloadCoding
+import Dispatch
+import EventStore
+import Foundation
+import Synchronization
+
+/// The store's single writer: one thread that owns the write connection and
+/// commits appends in groups.
+///
+/// Appends queue up while a commit's fsync is under way; the next commit takes
+/// all of them in one transaction. Each append runs inside its own savepoint,
+/// so it is checked against its own expectation and fails alone, while the
+/// group shares one `COMMIT` and one fsync. A dedicated thread (not the
+/// cooperative pool) waits for the disk, so async tasks keep running.
+final class Writer: Sendable {
+    enum Job {
+        case append([StreamAppend], CheckedContinuation<AppendResult, any Error>)
+        /// Runs alone, inside its own transaction.
+        case exclusive(@Sendable (WriterConnection) -> Void)
+        case stop(CheckedContinuation<Void, Never>?)
+    }
+
+    private let queue = Mutex<[Job]>([])
+    private let wake = DispatchSemaphore(value: 0)
+    let maxGroupSize: Int
+
+    init(connection: WriterConnection, maxGroupSize: Int) {
+        self.maxGroupSize = maxGroupSize
+        let box = UncheckedBox(connection)
+        let thread = Thread { [self] in
+            self.run(box.value)
+        }
+        thread.name = "caseload-sqlite-writer"
+        thread.start()
+    }
+
+    func submit(_ job: Job) {
+        queue.withLock { $0.append(job) }
+        wake.signal()
+    }
+
+    private func run(_ connection: WriterConnection) {
+        while true {
+            wake.wait()
+            let jobs = queue.withLock { jobs -> [Job] in
+                let taken = jobs
+                jobs.removeAll(keepingCapacity: true)
+                return taken
+            }
+            var appends: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)] = []
+            for job in jobs {
+                switch job {
+                case .append(let request, let continuation):
+                    appends.append((request, continuation))
+                    if appends.count >= maxGroupSize {
+                        connection.commitGroup(appends)
+                        appends.removeAll(keepingCapacity: true)
+                    }
+                case .exclusive(let body):
+                    if !appends.isEmpty {
+                        connection.commitGroup(appends)
+                        appends.removeAll(keepingCapacity: true)
+                    }
+                    body(connection)
+                case .stop(let continuation):
+                    if !appends.isEmpty { connection.commitGroup(appends) }
+                    connection.shutdown()
+                    continuation?.resume()
+                    // Anything queued after the stop is refused.
+                    for late in queue.withLock({ jobs -> [Job] in defer { jobs.removeAll() }; return jobs }) {
+                        late.refuse()
+                    }
+                    return
+                }
+            }
+            if !appends.isEmpty { connection.commitGroup(appends) }
+        }
+    }
+}
+
+extension Writer.Job {
+    func refuse() {
+        let closed = EventStoreError(.closed, "the event store is closed")
+        switch self {
+        case .append(_, let continuation): continuation.resume(throwing: closed)
+        case .exclusive(let body): body(WriterConnection.closedSentinel)
+        case .stop(let continuation): continuation?.resume()
+        }
+    }
+}
+
+/// Carries a non-`Sendable` value across one thread hand-off.
+///
+/// `@unchecked Sendable` is safe here because the sender never touches the
+/// value again after handing it over (ownership moves to the receiver).
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The write connection and its prepared statements. Used only on the writer thread.
+final class WriterConnection {
+    private(set) var db: SQLiteConnection?
+    let clock: @Sendable () -> Timestamp
+    let limits: EventStoreLimits
+    let onCommit: @Sendable (LogHead) -> Void
+    private var insert: SQLiteStatement?
+    private var savepoint: SQLiteStatement?
+    private var release: SQLiteStatement?
+    private var rollbackTo: SQLiteStatement?
+    private(set) var isClosed = false
+
+    /// Stands in for a connection after the store is closed; every use fails.
+    static var closedSentinel: WriterConnection { WriterConnection() }
+
+    private init() {
+        db = nil
+        clock = { Timestamp(microsecondsSinceEpoch: 0) }
+        limits = .default
+        onCommit = { _ in }
+        isClosed = true
+    }
+
+    init(
+        db: SQLiteConnection, clock: @escaping @Sendable () -> Timestamp, limits: EventStoreLimits,
+        onCommit: @escaping @Sendable (LogHead) -> Void
+    ) throws {
+        self.db = db
+        self.clock = clock
+        self.limits = limits
+        self.onCommit = onCommit
+        insert = try db.prepare(Queries.insert)
+        savepoint = try db.prepare("SAVEPOINT one_append")
+        release = try db.prepare("RELEASE one_append")
+        rollbackTo = try db.prepare("ROLLBACK TO one_append")
+    }
+
+    func shutdown() {
+        insert = nil
+        savepoint = nil
+        release = nil
+        rollbackTo = nil
+        db = nil  // closes the connection (its deinit), so other processes see no lock
+        isClosed = true
+    }
+
+    private func run(_ statement: SQLiteStatement?) throws {
+        guard let statement else { throw EventStoreError(.closed, "the event store is closed") }
+        statement.reset()
+        try statement.step()
+        statement.reset()
+    }
+
+    private func connection() throws -> SQLiteConnection {
+        guard let db, !isClosed else { throw EventStoreError(.closed, "the event store is closed") }
+        return db
+    }
+
+    /// Commits a group of appends in one transaction, each in its own savepoint.
+    func commitGroup(_ group: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)]) {
+        var results: [Result<AppendResult, any Error>] = []
+        results.reserveCapacity(group.count)
+        var newHead: LogHead?
+        do {
+            let db = try connection()
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                var head = try Queries.head(db)
+                let now = clock()
+                for (appends, _) in group {
+                    results.append(appendInSavepoint(appends, head: &head, now: now))
+                }
+                try db.execute("COMMIT")
+                newHead = head
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            // The transaction as a whole failed: no append of the group committed.
+            for (_, continuation) in group { continuation.resume(throwing: error) }
+            return
+        }
+        for ((_, continuation), result) in zip(group, results) { continuation.resume(with: result) }
+        if let newHead { onCommit(newHead) }
+    }
+
+    private func appendInSavepoint(_ appends: [StreamAppend], head: inout LogHead, now: Timestamp) -> Result<AppendResult, any Error> {
+        do {
+            try run(savepoint)
+        } catch {
+            return .failure(error)
+        }
+        do {
+            var storage = Storage(connection: self)
+            let (result, after) = try AppendPlanner.append(appends, to: &storage, head: head, recordedAt: now)
+            try run(release)
+            head = after
+            return .success(result)
+        } catch {
+            try? run(rollbackTo)
+            try? run(release)
+            return .failure(error)
+        }
+    }
+
+    /// Runs `body` in one transaction of its own (for `withTransaction`).
+    func exclusiveTransaction<T>(_ body: (inout any EventStoreTransaction) throws -> T) throws -> T {
+        let db = try connection()
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            var transaction: any EventStoreTransaction = Transaction(connection: self, head: try Queries.head(db))
+            let value = try body(&transaction)
+            try db.execute("COMMIT")
+            onCommit(transaction.head)
+            return value
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The transaction view handed to `withTransaction` bodies.
+    struct Transaction: EventStoreTransaction {
+        let connection: WriterConnection
+        var head: LogHead
+
+        func currentVersion(of stream: StreamID) throws -> Int64 {
+            try Queries.streamVersion(try connection.connection(), stream)
+        }
+
+        func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent] {
+            try Queries.stream(try connection.connection(), stream, from: version, limit: limit)
+        }
+
+        func event(id: UUID) throws -> RecordedEvent? {
+            try Queries.event(try connection.connection(), id: id)
+        }
+
+        mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
+            try AppendPlanner.validate(appends, limits: connection.limits)
+            switch connection.appendInSavepoint(appends, head: &head, now: connection.clock()) {
+            case .success(let result): return result
+            case .failure(let error): throw error
+            }
+        }
+    }
+
+    /// The writer's view for the shared append algorithm.
+    struct Storage: AppendStorage {
+        let connection: WriterConnection
+
+        func currentVersion(of stream: StreamID) throws -> Int64 {
+            try Queries.streamVersion(try connection.connection(), stream)
+        }
+
+        func committedEvent(id: UUID) throws -> RecordedEvent? {
+            try Queries.event(try connection.connection(), id: id)
+        }
+
+        func insert(_ event: RecordedEvent) throws {
+            guard let statement = connection.insert else { throw EventStoreError(.closed, "the event store is closed") }
+            statement.bindInsert(event)
+            let code = statement.stepCode()
+            statement.reset()
+            guard code == SQLITE_DONE else {
+                if code == 2067 /* SQLITE_CONSTRAINT_UNIQUE */, let original = try committedEvent(id: event.id) {
+                    throw EventStoreError(
+                        .idempotencyConflict,
+                        "stream '\(event.stream)': event \(event.id.uuidString.lowercased()) is already committed at position \(original.position) in stream '\(original.stream)'; an append is retried whole or not at all",
+                        stream: event.stream, position: original.position,
+                        eventID: event.id.uuidString.lowercased())
+                }
+                throw try connection.connection().error(code, "cannot insert event at position \(event.position)")
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+public import CaseloadCoding
+public import EventStore
+public import Foundation
+import Synchronization
+
+/// A clock tests move by hand.
+public final class ManualClock: Sendable {
+    private let now: Mutex<Timestamp>
+    public init(_ start: Timestamp = Timestamp(secondsSinceEpoch: 1_700_000_000)) { now = Mutex(start) }
+    public func read() -> Timestamp { now.withLock { $0 } }
+    public func set(_ time: Timestamp) { now.withLock { $0 = time } }
+    public func advance(seconds: Int64) { now.withLock { $0 = $0.adding(seconds: seconds) } }
+    /// A closure to hand a store as its clock.
+    public var closure: @Sendable () -> Timestamp { { self.read() } }
+}
+
+/// A broken promise of the contract, with where it was found.
+public struct ContractViolation: Error, CustomStringConvertible {
+    public var message: String
+    public var file: StaticString
+    public var line: UInt
+    public var description: String { "\(message) (\(file):\(line))" }
+}
+
+/// Makes a fresh, empty store that takes its commit times from `clock`.
+public typealias StoreFactory = @Sendable (_ clock: ManualClock) async throws -> any EventStore
+
+/// One check of the store contract; every backend's tests run all of them
+/// (`@Test(arguments: EventStoreContract.checks)`).
+public struct ContractCheck: Sendable, CustomStringConvertible {
+    public let name: String
+    let body: @Sendable (any EventStore, ManualClock) async throws -> Void
+
+    public var description: String { name }
+
+    /// Runs the check against a fresh store from `factory`, then closes it.
+    public func run(_ factory: StoreFactory) async throws {
+        let clock = ManualClock()
+        let store = try await factory(clock)
+        do {
+            try await body(store, clock)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+}
+
+func check(
+    _ condition: @autoclosure () async throws -> Bool, _ message: @autoclosure () -> String,
+    file: StaticString = #fileID, line: UInt = #line
+) async throws {
+    guard try await condition() else { throw ContractViolation(message: message(), file: file, line: line) }
+}
+
+/// Runs `body` and returns the `EventStoreError` it throws, or fails.
+func expectStoreError(
+    _ code: EventStoreError.Code, file: StaticString = #fileID, line: UInt = #line,
+    _ body: () async throws -> Void
+) async throws -> EventStoreError {
+    do {
+        try await body()
+    } catch let error as EventStoreError {
+        try await check(error.code == code, "expected \(code), got \(error.code): \(error.message)", file: file, line: line)
+        return error
+    } catch {
+        throw ContractViolation(message: "expected \(code), got \(error)", file: file, line: line)
+    }
+    throw ContractViolation(message: "expected \(code), but it succeeded", file: file, line: line)
+}
+
+/// A deterministic UUID for tests: `n` in the last bytes.
+public func testUUID(_ n: Int) -> UUID {
+    let hex = String(n, radix: 16)
+    let tail = String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+    return UUID(uuidString: "00000000-0000-4000-8000-\(tail)")!
+}
+
+/// A new event with a small valid payload.
+public func sampleEvent(
+    _ n: Int, type: String = "SampleHappened", payload: String? = nil,
+    occurredAt: Timestamp = Timestamp(secondsSinceEpoch: 1_700_000_000), actor: String = "system:test"
+) -> NewEvent {
+    NewEvent(
+        id: testUUID(n), type: type, payload: EventPayload(json: payload ?? #"{"n":\#(n),"note":"sample"}"#),
+        occurredAt: occurredAt, actor: actor)
+}
+
+func stream(_ name: String) -> StreamID { try! StreamID(name) }
+
+/// The event store contract, as executable checks.
+public enum EventStoreContract {
+    public static let checks: [ContractCheck] = [
+        ContractCheck(name: "a new stream takes versions and positions from 1 with a hash chain") { store, clock in
+            let result = try await store.append(to: stream("case-1"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])
+            try await check(result.outcome == .appended, "outcome \(result.outcome)")
+            try await check(result.events.map(\.streamVersion) == [1, 2], "versions \(result.events.map(\.streamVersion))")
+            try await check(result.positions == [1, 2], "positions \(result.positions)")
+            try await check(result.events.allSatisfy { $0.metadata.recordedAt == clock.read() }, "recordedAt is the commit time")
+            let first = HashChain.hash(of: result.events[0], previous: .genesis)
+            try await check(result.events[0].hash == first, "first hash chains from genesis")
+            try await check(
+                result.events[1].hash == HashChain.hash(of: result.events[1], previous: first), "second chains from first")
+            let head = try await store.head()
+            try await check(head.position == 2 && head.hash == result.events[1].hash, "head \(head)")
+        },
+        ContractCheck(name: "a wrong expectation names stream, expected and actual version and writes nothing") { store, _ in
+            _ = try await store.append(to: stream("case-1"), expected: .noStream, [sampleEvent(1)])
+            let error = try await expectStoreError(.wrongExpectedVersion) {
+                _ = try await store.append(to: stream("case-1"), expected: .exactly(5), [sampleEvent(2)])
+            }
+            try await check(error.stream == stream("case-1"), "stream \(String(describing: error.stream))")
+            try await check(error.expected == .exactly(5) && error.actualVersion == 1, "expected/actual in \(error)")
+            try await check(error.message.contains("case-1") && error.message.contains("5") && error.message.contains("1"), error.message)
+            _ = try await expectStoreError(.wrongExpectedVersion) {
+                _ = try await store.append(to: stream("case-1"), expected: .noStream, [sampleEvent(3)])
+            }
+            try await check(try await store.head().position == 1, "nothing written")
+        },
+        ContractCheck(name: "exact and any expectations append at the stream's end") { store, _ in
+            _ = try await store.append(to: stream("s"), expected: .noStream, [sampleEvent(1)])
+            let exact = try await store.append(to: stream("s"), expected: .exactly(1), [sampleEvent(2)])
+            try await check(exact.events[0].streamVersion == 2, "exact -> version 2")
+            let any = try await store.append(to: stream("s"), expected: .any, [sampleEvent(3)])
+            try await check(any.events[0].streamVersion == 3 && any.events[0].position == 3, "any -> version 3")
+            let fresh = try await store.append(to: stream("other"), expected: .any, [sampleEvent(4)])
+            try await check(fresh.events[0].streamVersion == 1 && fresh.events[0].position == 4, "any on a new stream")
+            let zero = try await store.append(to: stream("third"), expected: .exactly(0), [sampleEvent(5)])
+            try await check(zero.events[0].streamVersion == 1, "exactly(0) means no stream")
+        },
+        ContractCheck(name: "an append to several streams commits all or none") { store, _ in
+            _ = try await store.append(to: stream("case-a"), expected: .noStream, [sampleEvent(1)])
+            _ = try await expectStoreError(.wrongExpectedVersion) {
+                _ = try await store.append([
+                    StreamAppend(stream: stream("case-a"), expected: .exactly(1), events: [sampleEvent(2)]),
+                    StreamAppend(stream: stream("case-b"), expected: .exactly(3), events: [sampleEvent(3)]),
+                ])
+            }
+            try await check(try await store.head().position == 1, "neither stream written")
+            try await check(try await store.readStream(stream("case-b")).isEmpty, "case-b untouched")
+            let both = try await store.append([
+                StreamAppend(stream: stream("case-a"), expected: .exactly(1), events: [sampleEvent(2)]),
+                StreamAppend(stream: stream("case-b"), expected: .noStream, events: [sampleEvent(3), sampleEvent(4)]),
+            ])
+            try await check(both.positions == [2, 3, 4], "positions \(both.positions)")
+            try await check(both.events.map(\.stream.rawValue) == ["case-a", "case-b", "case-b"], "streams in order")
+            try await check(both.events.map(\.streamVersion) == [2, 1, 2], "versions \(both.events.map(\.streamVersion))")
+        },
+        ContractCheck(name: "a retried append returns the original positions and writes nothing") { store, clock in
+            let events = [sampleEvent(1), sampleEvent(2)]
+            let first = try await store.append(to: stream("case-1"), expected: .noStream, events)
+            _ = try await store.append(to: stream("case-1"), expected: .exactly(2), [sampleEvent(3)])
+            clock.advance(seconds: 60)
+            let retry = try await store.append(to: stream("case-1"), expected: .noStream, events)
+            try await check(retry.outcome == .alreadyAppended, "outcome \(retry.outcome)")
+            try await check(retry.events == first.events, "the originals come back")
+            try await check(try await store.head().position == 3, "nothing written")
+            let anyRetry = try await store.append(to: stream("case-1"), expected: .any, events)
+            try await check(anyRetry.outcome == .alreadyAppended, "retry with any")
+        },
+        ContractCheck(name: "the same event id with other content is a conflict") { store, _ in
+            _ = try await store.append(to: stream("case-1"), expected: .noStream, [sampleEvent(1)])
+            var changed = sampleEvent(1)
+            changed.payload = EventPayload(json: #"{"n":1,"note":"changed"}"#)
+            let error = try await expectStoreError(.idempotencyConflict) {
+                _ = try await store.append(to: stream("case-1"), expected: .any, [changed])
+            }
+            try await check(error.position == 1, "names the original position: \(error)")
+            _ = try await expectStoreError(.idempotencyConflict) {
+                _ = try await store.append(to: stream("case-2"), expected: .any, [sampleEvent(1)])
+            }
+            _ = try await expectStoreError(.idempotencyConflict) {
+                _ = try await store.append(to: stream("case-1"), expected: .any, [sampleEvent(5), sampleEvent(1)])
+            }
+            try await check(try await store.head().position == 1, "nothing written")
+        },
+        ContractCheck(name: "reads by stream, position, type and time bounds") { store, clock in
+            for n in 1...10 {
+                let type = n % 2 == 0 ? "Even" : "Odd"
+                _ = try await store.append(
+                    to: stream("s-\(n % 3)"), expected: .any,
+                    [sampleEvent(n, type: type, occurredAt: Timestamp(secondsSinceEpoch: 1_000 + Int64(n)))])
+                clock.advance(seconds: 10)
+            }
+            let s1 = try await store.readStream(stream("s-1"), fromVersion: 2, limit: 10)
+            try await check(s1.map(\.position) == [4, 7, 10], "s-1 from version 2: \(s1.map(\.position))")
+            let page = try await store.read(LogQuery(after: 3, limit: 4))
+            try await check(page.map(\.position) == [4, 5, 6, 7], "page \(page.map(\.position))")
+            let odd = try await store.read(LogQuery(after: 0, limit: 100, types: ["Odd"]))
+            try await check(odd.map(\.position) == [1, 3, 5, 7, 9], "odd \(odd.map(\.position))")
+            let asOf = try await store.read(LogQuery(limit: 100, occurredAtOrBefore: Timestamp(secondsSinceEpoch: 1_004)))
+            try await check(asOf.map(\.position) == [1, 2, 3, 4], "as of \(asOf.map(\.position))")
+            let knownAt = try await store.read(LogQuery(limit: 100, recordedAtOrBefore: Timestamp(secondsSinceEpoch: 1_700_000_020)))
+            try await check(knownAt.map(\.position) == [1, 2, 3], "known at \(knownAt.map(\.position))")
+            let inStream = try await store.read(LogQuery(after: 2, limit: 100, stream: stream("s-2")))
+            try await check(inStream.map(\.position) == [5, 8], "stream filter \(inStream.map(\.position))")
+            var all: [Int64] = []
+            for try await batch in store.batches(LogQuery(limit: 3)) { all += batch.map(\.position) }
+            try await check(all == Array(1...10), "batches \(all)")
+            let found = try await store.event(id: testUUID(7))
+            try await check(found?.position == 7, "event by id")
+            try await check(try await store.event(id: testUUID(99)) == nil, "unknown id")
+        },
+        ContractCheck(name: "commit time never goes backwards even when the clock does") { store, clock in
+            let first = try await store.append(to: stream("s"), expected: .any, [sampleEvent(1)])
+            clock.advance(seconds: -3600)
+            let second = try await store.append(to: stream("s"), expected: .any, [sampleEvent(2)])
+            try await check(
+                second.events[0].metadata.recordedAt >= first.events[0].metadata.recordedAt,
+                "recordedAt went back")
+        },
+        ContractCheck(name: "bad input is refused with a clear error and nothing is written") { store, _ in
+            _ = try await store.append(to: stream("ok"), expected: .noStream, [sampleEvent(1)])
+            _ = try await expectStoreError(.invalidStreamID) { _ = try StreamID("") }
+            _ = try await expectStoreError(.invalidStreamID) { _ = try StreamID(String(repeating: "x", count: 300)) }
+            _ = try await expectStoreError(.invalidStreamID) { _ = try StreamID("case-\n1") }
+            _ = try await expectStoreError(.invalidExpectation) { _ = try ExpectedVersion(parsing: "sometimes") }
+            for bad in ["[1,2]", "\"text\"", "{\"a\":", "{\"a\":1} trailing", "", "{\"a\":01}", "{'a':1}"] {
+                let error = try await expectStoreError(.invalidPayload) {
+                    _ = try await store.append(to: stream("ok"), expected: .any, [sampleEvent(2, payload: bad)])
+                }
+                try await check(error.message.contains("ok"), "names the stream: \(error.message)")
+            }
+            let big = "{\"blob\":\"" + String(repeating: "a", count: 10 * 1024 * 1024) + "\"}"
+            _ = try await expectStoreError(.payloadTooLarge) {
+                _ = try await store.append(to: stream("ok"), expected: .any, [sampleEvent(3, payload: big)])
+            }
+            _ = try await expectStoreError(.invalidEvent) {
+                _ = try await store.append(to: stream("ok"), expected: .any, [sampleEvent(4, type: "")])
+            }
+            _ = try await expectStoreError(.invalidEvent) {
+                _ = try await store.append(to: stream("ok"), expected: .any, [sampleEvent(4, actor: "")])
+            }
+            _ = try await expectStoreError(.invalidAppend) {
+                _ = try await store.append(to: stream("ok"), expected: .any, [])
+            }
+            _ = try await expectStoreError(.invalidAppend) {
+                _ = try await store.append(to: stream("ok"), expected: .any, [sampleEvent(5), sampleEvent(5)])
+            }
+            try await check(try await store.head().position == 1, "nothing written")
+            try await check(try await store.verify(progress: nil).holds, "the log still verifies")
+        },
+        ContractCheck(name: "verify walks the whole chain") { store, _ in
+            for n in 1...25 {
+                _ = try await store.append(to: stream("s-\(n % 4)"), expected: .any, [sampleEvent(n)])
+            }
+            let result = try await store.verify(progress: nil)
+            try await check(result.holds && result.eventsChecked == 25, "verify \(result)")
+            try await check(result.headHash == (try await store.head().hash), "head hash")
+        },
+        ContractCheck(name: "a transaction commits everything or, on a throw, nothing") { store, _ in
+            struct Abort: Error {}
+            do {
+                _ = try await store.withTransaction { transaction in
+                    _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .noStream, events: [sampleEvent(1)])])
+                    throw Abort()
+                }
+                throw ContractViolation(message: "the abort was swallowed", file: #fileID, line: #line)
+            } catch is Abort {}
+            try await check(try await store.head().position == 0, "rolled back")
+            let count = try await store.withTransaction { transaction in
+                _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .noStream, events: [sampleEvent(1)])])
+                guard try transaction.currentVersion(of: stream("t")) == 1 else {
+                    throw ContractViolation(message: "a transaction sees its own append", file: #fileID, line: #line)
+                }
+                // A failing append inside is undone alone; the rest still commits.
+                do {
+                    _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .noStream, events: [sampleEvent(2)])])
+                } catch let error as EventStoreError where error.code == .wrongExpectedVersion {}
+                _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .exactly(1), events: [sampleEvent(3)])])
+                return try transaction.readStream(stream("t"), fromVersion: 1, limit: 10).count
+            }
+            try await check(count == 2, "two events in the transaction: \(count)")
+            let events = try await store.readStream(stream("t"))
+            try await check(events.map(\.id) == [testUUID(1), testUUID(3)], "committed \(events.map(\.id))")
+            try await check(try await store.verify(progress: nil).holds, "chain holds")
+        },
+        ContractCheck(name: "a catch-up subscription delivers history, then new commits") { store, _ in
+            for n in 1...5 { _ = try await store.append(to: stream("s"), expected: .any, [sampleEvent(n, type: n == 3 ? "Skip" : "Keep")]) }
+            let subscription = store.subscribe(from: 1, query: LogQuery(limit: 2, types: ["Keep"]))
+            let reader = Task {
+                var seen: [Int64] = []
+                for try await event in subscription {
+                    seen.append(event.position)
+                    if seen.count == 5 { break }
+                }
+                return seen
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            _ = try await store.append(to: stream("s"), expected: .any, [sampleEvent(6, type: "Skip")])
+            _ = try await store.append(to: stream("s"), expected: .any, [sampleEvent(7, type: "Keep")])
+            _ = try await store.append(to: stream("s"), expected: .any, [sampleEvent(8, type: "Keep")])
+            let seen = try await reader.value
+            try await check(seen == [2, 4, 5, 7, 8], "subscription saw \(seen)")
+        },
+        ContractCheck(name: "concurrent appenders with exact expectations take every version once") { store, _ in
+            // 8 tasks × 500 appends to one stream: each reads the version, then
+            // appends with exactly that; losers get the wrong-version error and retry.
+            let s = stream("case-contended")
+            let counts = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for task in 0..<8 {
+                    group.addTask {
+                        var wins = 0
+                        var losses = 0
+                        var version: Int64 = 0
+                        while wins < 500 {
+                            version += Int64(try await store.readStream(s, fromVersion: version + 1, limit: 10_000).count)
+                            do {
+                                _ = try await store.append(
+                                    to: s, expected: .exactly(version),
+                                    [sampleEvent(100_000 * (task + 1) + wins)])
+                                wins += 1
+                            } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+                                losses += 1
+                            }
+                        }
+                        return (wins, losses)
+                    }
+                }
+                var all: [(Int, Int)] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            let events = try await store.readStream(s)
+            try await check(events.count == 4000, "4000 events, got \(events.count)")
+            try await check(events.map(\.streamVersion) == (1...4000).map { Int64($0) }, "every version once")
+            try await check(events.map(\.position) == (1...4000).map { Int64($0) }, "positions gapless")
+            try await check(Set(events.map(\.id)).count == 4000, "no duplicate ids")
+            try await check(counts.allSatisfy { $0.0 == 500 }, "every task won 500")
+            try await check(try await store.verify(progress: nil).holds, "chain holds")
+        },
+    ]
+}

@@ -1,0 +1,206 @@
+import CSQLite
+import CaseloadCoding
+import EventStore
+import EventStoreSQLite
+import EventStoreTesting
+import Foundation
+import Testing
+
+/// A fresh directory per test, removed afterwards.
+struct TemporaryDirectory: ~Copyable {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("caseload-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability = .normal) throws -> SQLiteEventStore {
+    var configuration = SQLiteEventStoreConfiguration()
+    configuration.durability = durability
+    if let clock { configuration.clock = clock.closure }
+    return try SQLiteEventStore(path: path, configuration: configuration)
+}
+
+@Suite struct SQLiteStoreContract {
+    @Test("the SQLite store keeps the store contract", arguments: EventStoreContract.checks)
+    func keepsTheContract(_ check: ContractCheck) async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        try await check.run { clock in try openStore(path, clock: clock) }
+    }
+}
+
+@Suite struct SQLiteStoreFile {
+    @Test func eventsSurviveClosingAndReopening() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path, durability: .full)
+        let written = try await store.append(to: try StreamID("case-1"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])
+        await store.close()
+        let reopened = try openStore(path)
+        let read = try await reopened.readStream(try StreamID("case-1"))
+        #expect(read == written.events)
+        #expect(try await reopened.verify(progress: nil).holds)
+        await reopened.close()
+    }
+
+    @Test func aPayloadByteChangedWithPlainSQLIsFoundByVerify() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        for n in 1...10 { _ = try await store.append(to: try StreamID("s"), expected: .any, [sampleEvent(n)]) }
+        await store.close()
+        try sqlite(path, "UPDATE events SET payload = replace(payload, 'sample', 'sampLe') WHERE position = 7")
+        let reopened = try openStore(path)
+        let result = try await reopened.verify(progress: nil)
+        #expect(result.firstBadPosition == 7)
+        #expect(result.eventsChecked == 6)
+        await reopened.close()
+    }
+
+    @Test func aDeletedEventIsFoundByVerify() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        for n in 1...5 { _ = try await store.append(to: try StreamID("s-\(n)"), expected: .any, [sampleEvent(n)]) }
+        await store.close()
+        try sqlite(path, "DELETE FROM events WHERE position = 3")
+        let reopened = try openStore(path)
+        #expect(try await reopened.verify(progress: nil).firstBadPosition == 3)
+        await reopened.close()
+    }
+
+    @Test func theJSONViewShowsEachEventForPlainSQL() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        let event = NewEvent(
+            id: UUID(uuidString: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")!, type: "SessionBooked",
+            payload: EventPayload(json: #"{"caseId":"c1","price":{"amount":300000,"currency":"UAH"}}"#),
+            occurredAt: try Timestamp(iso8601: "2024-03-04T10:00:00.250Z"), actor: "client:c1")
+        _ = try await store.append(to: try StreamID("case-c1"), expected: .noStream, [event])
+        await store.close()
+        let amount = try sqliteValue(path, "SELECT json_extract(payload, '$.price.amount') FROM events")
+        #expect(amount == "300000")
+        let json = try sqliteValue(
+            path,
+            "SELECT json_extract(event, '$.eventId') || ' ' || json_extract(event, '$.occurredAt') || ' ' || json_extract(event, '$.data.caseId') FROM events_json")
+        #expect(json == "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b 2024-03-04T10:00:00.250Z c1")
+    }
+
+    @Test func aMissingFileIsAClearErrorWhenCreationIsOff() throws {
+        let directory = try TemporaryDirectory()
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.createIfMissing = false
+        let path = directory.path("absent.sqlite")
+        #expect {
+            try SQLiteEventStore(path: path, configuration: configuration)
+        } throws: { error in
+            (error as? EventStoreError)?.code == .databaseNotFound && "\(error)".contains("absent.sqlite")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func aFileThatIsNotADatabaseIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("notes.txt")
+        try Data(String(repeating: "not a database\n", count: 200).utf8).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try openStore(path)
+        } throws: { error in
+            (error as? EventStoreError)?.code == .notAnEventStore
+        }
+    }
+
+    @Test func anotherApplicationsDatabaseIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("other.sqlite")
+        try sqlite(path, "CREATE TABLE customers(id INTEGER PRIMARY KEY)")
+        #expect {
+            try openStore(path)
+        } throws: { error in
+            (error as? EventStoreError)?.code == .notAnEventStore
+        }
+    }
+
+    @Test func aClosedStoreRefusesWork() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try openStore(directory.path("log.sqlite"))
+        await store.close()
+        await #expect {
+            _ = try await store.append(to: try StreamID("s"), expected: .any, [sampleEvent(1)])
+        } throws: { error in
+            (error as? EventStoreError)?.code == .closed
+        }
+    }
+
+    @Test func concurrentDurableAppendsShareCommitsYetEachIsCheckedAlone() async throws {
+        // 64 tasks append to their own streams with exact expectations while
+        // some deliberately give a stale one: the stale appends fail alone,
+        // the others all land, positions stay gapless.
+        let directory = try TemporaryDirectory()
+        let store = try openStore(directory.path("log.sqlite"), durability: .full)
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for task in 0..<64 {
+                group.addTask {
+                    let stream = try StreamID("case-\(task)")
+                    var ok = 0
+                    var refused = 0
+                    for n in 0..<20 {
+                        let expected: ExpectedVersion = n == 10 && task % 2 == 0 ? .exactly(99) : .exactly(Int64(ok))
+                        do {
+                            _ = try await store.append(to: stream, expected: expected, [sampleEvent(task * 100 + n)])
+                            ok += 1
+                        } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+                            refused += 1
+                        }
+                    }
+                    return (ok, refused)
+                }
+            }
+            var all: [(Int, Int)] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        let refused: Int = outcomes.map(\.1).reduce(0, +)
+        let landed: Int = outcomes.map(\.0).reduce(0, +)
+        #expect(refused == 32)
+        #expect(landed == 1248)
+        let head = try await store.head()
+        #expect(head.position == 1248)
+        var positions: [Int64] = []
+        for try await batch in store.batches(LogQuery(limit: 500)) { positions += batch.map(\.position) }
+        #expect(positions == Array(1...head.position))
+        #expect(try await store.verify(progress: nil).holds)
+        await store.close()
+    }
+}
+
+/// Runs SQL on a file with a plain SQLite connection, as an analyst or a tamperer would.
+func sqlite(_ path: String, _ sql: String) throws {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { throw SQLTestError(message: "open failed") }
+    defer { sqlite3_close(db) }
+    var message: UnsafeMutablePointer<CChar>?
+    guard sqlite3_exec(db, sql, nil, nil, &message) == SQLITE_OK else {
+        throw SQLTestError(message: message.map { String(cString: $0) } ?? "exec failed")
+    }
+}
+
+func sqliteValue(_ path: String, _ sql: String) throws -> String? {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { throw SQLTestError(message: "open failed") }
+    defer { sqlite3_close(db) }
+    var statement: OpaquePointer?
+    guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+        throw SQLTestError(message: String(cString: sqlite3_errmsg(db)))
+    }
+    defer { sqlite3_finalize(statement) }
+    guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
+    return String(cString: text)
+}
+
+struct SQLTestError: Error { var message: String }
