@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The `caseload` command: argument parsing and printing only; all work is
+/// done by the library modules.
+@main
+struct CaseloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caseload",
+        abstract: "The event-sourced core of a therapy marketplace: an append-only log and what is built from it.",
+        discussion: """
+            Every action is an event in one append-only log (an SQLite file by default). \
+            Statistics and ratings are rebuilt by replaying it.
+
+            Start with `caseload demo`, then try `caseload log --db PATH` and `caseload verify --db PATH`.
+            """,
+        subcommands: [
+            DemoCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, AppendCommand.self,
+        ])
+}

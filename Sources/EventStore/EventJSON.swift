@@ -1,0 +1,99 @@
+public import CaseloadCoding
+public import struct Foundation.UUID
+
+extension RecordedEvent {
+    /// Writes the event as `recorded-event.schema.json` describes it (what
+    /// `caseload log --json` prints), with the payload embedded as is.
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("position"); writer.int(position)
+        writer.key("eventId"); writer.string(id.uuidString.lowercased())
+        writer.key("stream"); writer.string(stream.rawValue)
+        writer.key("streamVersion"); writer.int(streamVersion)
+        writer.key("type"); writer.string(type)
+        writer.key("schemaVersion"); writer.int(schemaVersion)
+        writer.key("occurredAt"); writer.string(metadata.occurredAt.iso8601)
+        writer.key("recordedAt"); writer.string(metadata.recordedAt.iso8601)
+        writer.key("actor"); writer.string(metadata.actor)
+        writer.key("correlationId"); writer.optionalString(metadata.correlationID?.uuidString.lowercased())
+        writer.key("causationId"); writer.optionalString(metadata.causationID?.uuidString.lowercased())
+        writer.key("data"); writer.raw(payload.bytes)
+        writer.key("hash"); writer.string(hash.hex)
+        writer.endObject()
+    }
+}
+
+/// One line of `caseload append` input: an atomic append to one stream.
+///
+/// `{"stream": "case-1", "expected": "any" | "no-stream" | 3,
+///   "events": [{"type": "...", "data": {...}, "actor": "...", "occurredAt": "...",
+///               "eventId"?: "...", "schemaVersion"?: 1, "correlationId"?: "...", "causationId"?: "..."}]}`
+public struct AppendRequestLine: Sendable {
+    public var append: StreamAppend
+
+    /// Parses one line; `newID` supplies ids for events that give none.
+    public init(json: [UInt8], limits: EventStoreLimits = .default, newID: () -> UUID) throws {
+        var stream: StreamID?
+        var expected = ExpectedVersion.any
+        var events: [NewEvent] = []
+        try JSONScanner.withScanner(json) { scanner in
+            var object = try scanner.beginObject()
+            while let key = try scanner.nextKey(&object) {
+                switch key {
+                case "stream": stream = try StreamID(try scanner.readString(), limits: limits)
+                case "expected":
+                    if try scanner.peekKind() == .number {
+                        expected = try ExpectedVersion(parsing: String(try scanner.readInt()))
+                    } else {
+                        expected = try ExpectedVersion(parsing: try scanner.readString())
+                    }
+                case "events":
+                    var array = try scanner.beginArray()
+                    while try scanner.nextElement(&array) {
+                        events.append(try Self.event(&scanner, newID: newID))
+                    }
+                default: throw scanner.unknownKey(key, in: "an append line")
+                }
+            }
+            try scanner.finish()
+        }
+        guard let stream else { throw JSONError(offset: 0, message: "missing field 'stream' in an append line") }
+        append = StreamAppend(stream: stream, expected: expected, events: events)
+    }
+
+    static func event(_ scanner: inout JSONScanner, newID: () -> UUID) throws -> NewEvent {
+        var type: String?
+        var data: [UInt8]?
+        var actor: String?
+        var occurredAt: Timestamp?
+        var id: UUID?
+        var schemaVersion = 1
+        var correlation: UUID?
+        var causation: UUID?
+        func uuid(_ text: String, _ field: String) throws -> UUID {
+            guard let value = UUID(uuidString: text) else { throw scanner.invalid("'\(field)' is not a UUID: \(text)") }
+            return value
+        }
+        var object = try scanner.beginObject()
+        while let key = try scanner.nextKey(&object) {
+            switch key {
+            case "type": type = try scanner.readString()
+            case "data": data = try scanner.captureValue()
+            case "actor": actor = try scanner.readString()
+            case "occurredAt": occurredAt = try Timestamp(iso8601: try scanner.readString())
+            case "eventId": id = try uuid(try scanner.readString(), key)
+            case "schemaVersion": schemaVersion = Int(try scanner.readInt())
+            case "correlationId": correlation = try scanner.readNull() ? nil : try uuid(try scanner.readString(), key)
+            case "causationId": causation = try scanner.readNull() ? nil : try uuid(try scanner.readString(), key)
+            default: throw scanner.unknownKey(key, in: "an event")
+            }
+        }
+        guard let type else { throw scanner.missingKey("type", in: "an event") }
+        guard let data else { throw scanner.missingKey("data", in: "an event") }
+        guard let actor else { throw scanner.missingKey("actor", in: "an event") }
+        guard let occurredAt else { throw scanner.missingKey("occurredAt", in: "an event") }
+        return NewEvent(
+            id: id ?? newID(), type: type, schemaVersion: schemaVersion, payload: EventPayload(bytes: data),
+            occurredAt: occurredAt, actor: actor, correlationID: correlation, causationID: causation)
+    }
+}

@@ -1,0 +1,79 @@
+import CSQLite
+import Foundation
+import Testing
+
+@Suite(.serialized) struct LogCommands {
+    @Test func appendedEventsComeBackFromLogAsJSON() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("log.sqlite")
+        let input = [appendLine(stream: "case-1", expected: "no-stream", tag: "a", count: 2),
+                     appendLine(stream: "case-2", tag: "b", count: 1)].joined(separator: "\n")
+        let appended = try CLI.run(["append", "--db", db, "-"], input: input)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(appended.stdout == """
+            {"line":1,"outcome":"appended","positions":[1,2]}
+            {"line":2,"outcome":"appended","positions":[3]}
+
+            """)
+        let log = try CLI.run(["log", "--db", db, "--json", "--stream", "case-1"])
+        #expect(log.status == 0)
+        let events = try loggedEvents(log.stdout)
+        #expect(events.count == 2)
+        #expect(events.map { $0["position"] as? Int } == [1, 2])
+        #expect(events.map { $0["streamVersion"] as? Int } == [1, 2])
+        #expect((events[1]["data"] as? [String: Any])?["index"] as? Int == 1)
+        #expect((events[0]["hash"] as? String)?.count == 64)
+        let head = try CLI.run(["head", "--db", db, "--json"])
+        #expect(head.stdout.hasPrefix(#"{"position":3,"#))
+        let verify = try CLI.run(["verify", "--db", db])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.hasPrefix("chain holds: 3 events"))
+    }
+
+    @Test func verifyFailsNamingThePositionAChangedByteIsAt() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("log.sqlite")
+        let input = (1...6).map { appendLine(stream: "case-\($0)", tag: "t\($0)", count: 1) }.joined(separator: "\n")
+        #expect(try CLI.run(["append", "--db", db, "-"], input: input).status == 0)
+        try execute(db, "UPDATE events SET payload = replace(payload, 't4', 't5') WHERE position = 4")
+        let verify = try CLI.run(["verify", "--db", db, "--json"])
+        #expect(verify.status == 2)
+        #expect(verify.stdout.contains(#""firstBadPosition":4"#))
+        let human = try CLI.run(["verify", "--db", db])
+        #expect(human.stdout.hasPrefix("chain broken at position 4"))
+    }
+
+    @Test func aMissingDatabaseIsAClearErrorAndCreatesNothing() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("missing.sqlite")
+        let result = try CLI.run(["log", "--db", db])
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("no event log at"))
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
+    @Test func aBadLineStopsAppendNamingItAndLeavesTheLogValid() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("log.sqlite")
+        let input = [appendLine(stream: "case-1", tag: "a", count: 1),
+                     #"{"stream":"","events":[]}"#,
+                     appendLine(stream: "case-3", tag: "c", count: 1)].joined(separator: "\n")
+        let result = try CLI.run(["append", "--db", db, "-"], input: input)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("line 2"))
+        #expect(result.stderr.contains("stream id is empty"))
+        let verify = try CLI.run(["verify", "--db", db])
+        #expect(verify.stdout.hasPrefix("chain holds: 1 events"))
+    }
+}
+
+func execute(_ path: String, _ sql: String) throws {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { throw CLIError.sql("open") }
+    defer { sqlite3_close(db) }
+    guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+        throw CLIError.sql(String(cString: sqlite3_errmsg(db)))
+    }
+}
+
+enum CLIError: Error { case sql(String) }
