@@ -76,13 +76,20 @@ public struct EventHash: Hashable, Sendable, CustomStringConvertible {
     public init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
 
     /// Reads 32 bytes; nil for any other length.
-    public init?(bytes: some Collection<UInt8>) {
+    @inlinable
+    public init?(bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 32 else { return nil }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { raw in
-            for (offset, byte) in bytes.enumerated() { raw[offset] = byte }
-        }
-        self.words = words
+        words = (
+            bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// Reads 32 bytes; nil for any other length.
+    public init?(bytes: [UInt8]) {
+        guard let value = bytes.withUnsafeBytes({ EventHash(bytes: $0) }) else { return nil }
+        self = value
     }
 
     public var bytes: [UInt8] {

@@ -26,6 +26,9 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var limits = EventStoreLimits.default
     /// At most this many appends share one commit.
     public var maxGroupSize = 4096
+    /// How long the writer lets concurrent appends gather before a commit,
+    /// once it has seen more than one append per commit (0 = never wait).
+    public var commitDelayMicroseconds = Int(ProcessInfo.processInfo.environment["CASELOAD_COMMIT_DELAY_US"] ?? "") ?? 200
     /// Page cache per connection, in KiB.
     public var cacheSizeKiB = 65_536
     /// Commit time source (tests pass a manual clock).
@@ -84,7 +87,9 @@ public final class SQLiteEventStore: EventStore {
         let connection = try WriterConnection(
             db: db, clock: configuration.clock, limits: configuration.limits,
             onCommit: { head in commits.publish(head.position) })
-        self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
+        self.writer = Writer(
+            connection: connection, maxGroupSize: configuration.maxGroupSize,
+            commitDelayMicroseconds: configuration.commitDelayMicroseconds)
         self.readers = ReaderPool(path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.cacheSizeKiB)
     }
 

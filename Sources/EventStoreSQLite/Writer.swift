@@ -9,8 +9,8 @@ import Synchronization
 /// commits appends in groups.
 ///
 /// Appends queue up while a commit's fsync is under way; the next commit takes
-/// all of them in one transaction. Each append runs inside its own savepoint,
-/// so it is checked against its own expectation and fails alone, while the
+/// all of them in one transaction. Each append is checked against its own
+/// expectation and fails alone (and is undone alone), while the
 /// group shares one `COMMIT` and one fsync. A dedicated thread (not the
 /// cooperative pool) waits for the disk, so async tasks keep running.
 final class Writer: Sendable {
@@ -24,9 +24,11 @@ final class Writer: Sendable {
     private let queue = Mutex<[Job]>([])
     private let wake = DispatchSemaphore(value: 0)
     let maxGroupSize: Int
+    let commitDelayMicroseconds: Int
 
-    init(connection: WriterConnection, maxGroupSize: Int) {
+    init(connection: WriterConnection, maxGroupSize: Int, commitDelayMicroseconds: Int) {
         self.maxGroupSize = maxGroupSize
+        self.commitDelayMicroseconds = commitDelayMicroseconds
         let box = UncheckedBox(connection)
         let thread = Thread { [self] in
             self.run(box.value)
@@ -41,8 +43,18 @@ final class Writer: Sendable {
     }
 
     private func run(_ connection: WriterConnection) {
+        var lastGroupSize = 0
+        var groups = 0
+        var grouped = 0
+        var commitSeconds = 0.0
         while true {
             wake.wait()
+            // Commit delay (as PostgreSQL's commit_delay): when the last group
+            // had company, appenders are busy — let their next appends arrive
+            // so one fsync serves many. A lone appender never waits.
+            if lastGroupSize > 1, commitDelayMicroseconds > 0 {
+                usleep(UInt32(commitDelayMicroseconds))
+            }
             let jobs = queue.withLock { jobs -> [Job] in
                 let taken = jobs
                 jobs.removeAll(keepingCapacity: true)
@@ -65,6 +77,9 @@ final class Writer: Sendable {
                     body(connection)
                 case .stop(let continuation):
                     if !appends.isEmpty { connection.commitGroup(appends) }
+                    if ProcessInfo.processInfo.environment["CASELOAD_WRITER_STATS"] != nil {
+                        FileHandle.standardError.write(Data("writer: \(groups) groups, \(grouped) appends, \(String(format: "%.1f", Double(grouped) / Double(max(1, groups)))) per group, commit time \(String(format: "%.3f", commitSeconds))s\n".utf8))
+                    }
                     connection.shutdown()
                     continuation?.resume()
                     // Anything queued after the stop is refused.
@@ -74,7 +89,14 @@ final class Writer: Sendable {
                     return
                 }
             }
-            if !appends.isEmpty { connection.commitGroup(appends) }
+            lastGroupSize = appends.count
+            if !appends.isEmpty {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                connection.commitGroup(appends)
+                commitSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                groups += 1
+                grouped += appends.count
+            }
         }
     }
 }
@@ -106,9 +128,7 @@ final class WriterConnection {
     let limits: EventStoreLimits
     let onCommit: @Sendable (LogHead) -> Void
     private var insert: SQLiteStatement?
-    private var savepoint: SQLiteStatement?
-    private var release: SQLiteStatement?
-    private var rollbackTo: SQLiteStatement?
+    private var undo: SQLiteStatement?
     private(set) var isClosed = false
 
     /// Stands in for a connection after the store is closed; every use fails.
@@ -131,25 +151,14 @@ final class WriterConnection {
         self.limits = limits
         self.onCommit = onCommit
         insert = try db.prepare(Queries.insert)
-        savepoint = try db.prepare("SAVEPOINT one_append")
-        release = try db.prepare("RELEASE one_append")
-        rollbackTo = try db.prepare("ROLLBACK TO one_append")
+        undo = try db.prepare("DELETE FROM events WHERE position > ?")
     }
 
     func shutdown() {
         insert = nil
-        savepoint = nil
-        release = nil
-        rollbackTo = nil
+        undo = nil
         db = nil  // closes the connection (its deinit), so other processes see no lock
         isClosed = true
-    }
-
-    private func run(_ statement: SQLiteStatement?) throws {
-        guard let statement else { throw EventStoreError(.closed, "the event store is closed") }
-        statement.reset()
-        try statement.step()
-        statement.reset()
     }
 
     private func connection() throws -> SQLiteConnection {
@@ -157,7 +166,7 @@ final class WriterConnection {
         return db
     }
 
-    /// Commits a group of appends in one transaction, each in its own savepoint.
+    /// Commits a group of appends in one transaction; each succeeds or fails alone.
     func commitGroup(_ group: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)]) {
         var results: [Result<AppendResult, any Error>] = []
         results.reserveCapacity(group.count)
@@ -169,7 +178,11 @@ final class WriterConnection {
                 var head = try Queries.head(db)
                 let now = clock()
                 for (appends, _) in group {
-                    results.append(appendInSavepoint(appends, head: &head, now: now))
+                    let result = appendUndoable(appends, head: &head, now: now)
+                    if case .failure(let error as EventStoreError) = result, error.code == .storageFailure {
+                        throw error
+                    }
+                    results.append(result)
                 }
                 try db.execute("COMMIT")
                 newHead = head
@@ -186,21 +199,27 @@ final class WriterConnection {
         if let newHead { onCommit(newHead) }
     }
 
-    private func appendInSavepoint(_ appends: [StreamAppend], head: inout LogHead, now: Timestamp) -> Result<AppendResult, any Error> {
-        do {
-            try run(savepoint)
-        } catch {
-            return .failure(error)
-        }
+    /// One append inside the open transaction. Expectations and idempotency
+    /// are checked before anything is written, so a failure usually leaves
+    /// nothing to undo; if an insert fails part-way, the rows this append
+    /// wrote (the positions after the head it started from) are deleted,
+    /// which undoes it exactly — cheaper than a savepoint around every append.
+    fileprivate func appendUndoable(_ appends: [StreamAppend], head: inout LogHead, now: Timestamp) -> Result<AppendResult, any Error> {
         do {
             var storage = Storage(connection: self)
             let (result, after) = try AppendPlanner.append(appends, to: &storage, head: head, recordedAt: now)
-            try run(release)
             head = after
             return .success(result)
         } catch {
-            try? run(rollbackTo)
-            try? run(release)
+            if let undo, let db, (try? Queries.head(db).position).map({ $0 > head.position }) == true {
+                undo.reset()
+                undo.bind(1, head.position)
+                if (try? undo.step()) == nil {
+                    // The undo itself failed: fail the whole group rather than commit a partial append.
+                    return .failure(EventStoreError(.storageFailure, "could not undo a failed append: \(error)"))
+                }
+                undo.reset()
+            }
             return .failure(error)
         }
     }
@@ -240,7 +259,7 @@ final class WriterConnection {
 
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
             try AppendPlanner.validate(appends, limits: connection.limits)
-            switch connection.appendInSavepoint(appends, head: &head, now: connection.clock()) {
+            switch connection.appendUndoable(appends, head: &head, now: connection.clock()) {
             case .success(let result): return result
             case .failure(let error): throw error
             }
