@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Debian's libsqlite3 (libsqlite3-dev), the embedded default store.
@@ -60,12 +62,26 @@ let package = Package(
         // no clock, no random ids.
         .target(name: "CaseloadDomain", dependencies: ["CaseloadCoding"], swiftSettings: strict),
 
+        // Statistics per therapist over a window, folded from per-case facts.
+        .target(name: "CaseloadStatistics", dependencies: ["CaseloadDomain", "CaseloadCoding"], swiftSettings: strict),
+
+        // Rating rules as data (JSON, TOML or YAML), their expression language,
+        // ranking, comparison between rules, and the HTML report.
+        .target(
+            name: "CaseloadRatings",
+            dependencies: [
+                "CaseloadStatistics", "CaseloadCoding",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict),
+
         // The application layer: the backend's command entry point, import,
         // replay, and the codecs between domain events and recorded events.
         .target(
             name: "Caseload",
             dependencies: [
-                "CaseloadDomain", "EventStore", "CaseloadCoding",
+                "CaseloadDomain", "EventStore", "CaseloadCoding", "CaseloadStatistics", "CaseloadRatings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -76,6 +92,7 @@ let package = Package(
             name: "CaseloadCLI",
             dependencies: [
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
+                "CaseloadStatistics", "CaseloadRatings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,6 +117,10 @@ let package = Package(
             name: "CaseloadDomainTests",
             dependencies: ["CaseloadDomain", "CaseloadCoding"],
             swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadStatisticsTests", dependencies: ["CaseloadStatistics", "CaseloadDomain"], swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadRatingsTests", dependencies: ["CaseloadRatings", "CaseloadStatistics"], swiftSettings: strict),
         .testTarget(
             name: "CaseloadTests",
             dependencies: ["Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],

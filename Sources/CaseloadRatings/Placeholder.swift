@@ -1,0 +1,1 @@
+// Rating rules: see the ratings work.

@@ -1,0 +1,148 @@
+/// One therapist's statistics over a window: the figures `caseload stats`
+/// prints and rating rules read. The definitions are the contract (issue 4):
+///
+/// - a case *converted* when its first session was held or charged (a late
+///   client cancellation or a no-show is charged);
+/// - *counted* cases are those not excluded as of the time asked about;
+/// - *refused* cases had a refusal filed; they stay converted.
+///
+/// A rate whose denominator is zero is `nil` (`null` in JSON).
+public struct TherapistStatistics: Sendable, Hashable {
+    public var therapistId: String
+    public var profileViews: Int = 0
+    public var inquiries: Int = 0
+    public var excludedInquiries: Int = 0
+    public var countedInquiries: Int = 0
+    public var repliedInquiries: Int = 0
+    public var medianFirstResponseSeconds: Double?
+    /// Counted, converted cases.
+    public var firstSessions: Int = 0
+    /// firstSessions ÷ countedInquiries.
+    public var conversionToFirstSession: Double?
+    public var refusals: Int = 0
+    public var sessionsHeld: Int = 0
+    public var lateCancellations: Int = 0
+    public var earlyCancellations: Int = 0
+    public var noShows: Int = 0
+    /// Over converted, non-refused cases: those with a second charged session.
+    public var clientsWithSecondSession: Int = 0
+    /// clientsWithSecondSession ÷ converted non-refused cases.
+    public var returnRate: Double?
+    /// Charged sessions ÷ converted non-refused cases.
+    public var sessionsPerClient: Double?
+    /// Price of charged sessions, in minor units.
+    public var sessionRevenue: Int64 = 0
+    /// What the platform takes under its fee model, in minor units.
+    public var platformFees: Int64 = 0
+    /// inquiries ÷ profileViews.
+    public var profileEfficiency: Double?
+
+    // Denominators kept for estimators (Wilson bounds, shrinkage) and `explain`.
+    /// Converted cases that were not refused: the denominator of returnRate and sessionsPerClient.
+    public var retainedClients: Int = 0
+    /// Charged sessions (held, late-cancelled, missed) of those cases.
+    public var chargedSessionsOfRetainedClients: Int = 0
+    /// All charged sessions of counted cases (for fee-per-session metrics).
+    public var chargedSessions: Int = 0
+
+    public init(therapistId: String) { self.therapistId = therapistId }
+}
+
+/// A named figure with, for a rate, its numerator and denominator.
+public struct MetricValue: Sendable, Hashable {
+    public var value: Double?
+    public var numerator: Double?
+    public var denominator: Double?
+
+    public init(value: Double?, numerator: Double? = nil, denominator: Double? = nil) {
+        self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    static func ratio(_ numerator: Double, _ denominator: Double) -> MetricValue {
+        MetricValue(value: denominator == 0 ? nil : numerator / denominator, numerator: numerator, denominator: denominator)
+    }
+}
+
+extension TherapistStatistics {
+    /// The statistics' names as `--json` prints them, in order (after `therapistId`).
+    public static let publishedNames: [String] = [
+        "profileViews", "inquiries", "excludedInquiries", "countedInquiries", "repliedInquiries",
+        "medianFirstResponseSeconds", "firstSessions", "conversionToFirstSession", "refusals", "sessionsHeld",
+        "lateCancellations", "earlyCancellations", "noShows", "clientsWithSecondSession", "returnRate",
+        "sessionsPerClient", "sessionRevenue", "platformFees", "profileEfficiency",
+    ]
+
+    /// Every name a rating rule may use: the published ones and derived figures.
+    public static let metricNames: [String] = publishedNames + [
+        "retainedClients", "chargedSessions", "platformFeesPerChargedSession", "platformFeesPerCountedInquiry",
+    ]
+
+    /// The figure called `name`, or nil if there is no such statistic.
+    public func metric(_ name: String) -> MetricValue? {
+        func count(_ value: Int) -> MetricValue { MetricValue(value: Double(value)) }
+        switch name {
+        case "profileViews": return count(profileViews)
+        case "inquiries": return count(inquiries)
+        case "excludedInquiries": return count(excludedInquiries)
+        case "countedInquiries": return count(countedInquiries)
+        case "repliedInquiries": return count(repliedInquiries)
+        case "medianFirstResponseSeconds": return MetricValue(value: medianFirstResponseSeconds)
+        case "firstSessions": return count(firstSessions)
+        case "conversionToFirstSession": return .ratio(Double(firstSessions), Double(countedInquiries))
+        case "refusals": return count(refusals)
+        case "sessionsHeld": return count(sessionsHeld)
+        case "lateCancellations": return count(lateCancellations)
+        case "earlyCancellations": return count(earlyCancellations)
+        case "noShows": return count(noShows)
+        case "clientsWithSecondSession": return count(clientsWithSecondSession)
+        case "returnRate": return .ratio(Double(clientsWithSecondSession), Double(retainedClients))
+        case "sessionsPerClient": return .ratio(Double(chargedSessionsOfRetainedClients), Double(retainedClients))
+        case "sessionRevenue": return MetricValue(value: Double(sessionRevenue))
+        case "platformFees": return MetricValue(value: Double(platformFees))
+        case "profileEfficiency": return .ratio(Double(inquiries), Double(profileViews))
+        case "retainedClients": return count(retainedClients)
+        case "chargedSessions": return count(chargedSessions)
+        case "platformFeesPerChargedSession": return .ratio(Double(platformFees), Double(chargedSessions))
+        case "platformFeesPerCountedInquiry": return .ratio(Double(platformFees), Double(countedInquiries))
+        default: return nil
+        }
+    }
+}
+
+/// Which events a statistics computation honours, and over what time.
+public struct StatisticsWindow: Sendable, Hashable {
+    /// Only cases opened (and views made) in the last `days` days before `asOf`; nil = all history.
+    public var days: Int?
+    /// Leave excluded chats out of the counted inquiries.
+    public var honourExclusions: Bool
+    /// Keep refused cases out of retention (and never let them lower conversion).
+    public var honourRefusals: Bool
+
+    public init(days: Int? = nil, honourExclusions: Bool = true, honourRefusals: Bool = true) {
+        self.days = days
+        self.honourExclusions = honourExclusions
+        self.honourRefusals = honourRefusals
+    }
+}
+
+/// Every therapist's statistics for one window, with the platform's figures.
+public struct StatisticsSnapshot: Sendable {
+    public var window: StatisticsWindow
+    /// Sorted by therapist id.
+    public var therapists: [TherapistStatistics]
+    /// The platform as one therapist: sums of counts; rates pooled over all cases.
+    public var platform: TherapistStatistics
+
+    public init(window: StatisticsWindow, therapists: [TherapistStatistics], platform: TherapistStatistics) {
+        self.window = window
+        self.therapists = therapists
+        self.platform = platform
+    }
+}
+
+/// What the ratings engine asks of the statistics: a snapshot per window.
+public protocol StatisticsSource: Sendable {
+    func snapshot(_ window: StatisticsWindow) throws -> StatisticsSnapshot
+}
