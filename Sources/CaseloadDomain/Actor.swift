@@ -1,0 +1,61 @@
+/// Who caused an event: a client, a therapist, a support agent or a part of the
+/// system (scheduler, billing, antifraud, …).
+///
+/// Written as `kind:id` (`client:c-17`, `support:agent-7`, `system:antifraud`).
+/// The id is everything after the first colon, so it may itself contain colons.
+public struct Actor: Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of actor the marketplace knows.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case client, therapist, support, system
+    }
+
+    public var kind: Kind
+    public var id: String
+
+    /// An actor from its parts; ``Rules/check(_:occurredAt:actor:caseState:therapistState:profileState:originCaseState:)``
+    /// validates the id.
+    public init(kind: Kind, id: String) {
+        self.kind = kind
+        self.id = id
+    }
+
+    public static func client(_ id: String) -> Actor { Actor(kind: .client, id: id) }
+    public static func therapist(_ id: String) -> Actor { Actor(kind: .therapist, id: id) }
+    public static func support(_ id: String) -> Actor { Actor(kind: .support, id: id) }
+    public static func system(_ id: String) -> Actor { Actor(kind: .system, id: id) }
+
+    /// Reads `kind:id`, rejecting an unknown kind and an id that breaks the
+    /// contract's id rules (non-empty, at most 128 characters, no control characters).
+    public init(parsing text: String) throws(ActorParseError) {
+        guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+            throw ActorParseError(text: text, reason: "expected 'kind:id', such as 'client:c-17' or 'support:agent-7'")
+        }
+        let kindText = String(text[..<colon])
+        guard let kind = Kind(rawValue: kindText) else {
+            throw ActorParseError(
+                text: text, reason: "unknown actor kind '\(kindText)' (expected client, therapist, support or system)")
+        }
+        let id = String(text[text.utf8.index(after: colon)...])
+        if let problem = Validate.idProblem(id) {
+            throw ActorParseError(text: text, reason: "the id \(problem)")
+        }
+        self.init(kind: kind, id: id)
+    }
+
+    /// `kind:id`.
+    public var description: String { "\(kind.rawValue):\(id)" }
+}
+
+/// An actor text that is not `kind:id` with a known kind and a valid id.
+public struct ActorParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The text as given.
+    public var text: String
+    public var reason: String
+
+    public init(text: String, reason: String) {
+        self.text = text
+        self.reason = reason
+    }
+
+    public var description: String { "invalid actor '\(text)': \(reason)" }
+}

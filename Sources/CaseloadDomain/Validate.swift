@@ -1,0 +1,102 @@
+/// A field value that breaks the contract, before it is given its context
+/// (the decoder makes it an ``EventDecodingError``, the rules a ``DomainError``).
+struct FieldProblem: Error {
+    var field: String
+    var reason: String
+}
+
+/// The contract's value rules (EventSchemas/README.md, Conventions).
+enum Validate {
+    static let maxIDLength = 128
+    static let explanationLength = 1...2000
+
+    /// Why `id` is not a valid id, or nil: ids are non-empty, at most 128
+    /// characters (Unicode scalars, as JSON Schema counts) and free of control
+    /// characters (C0, DEL, C1).
+    static func idProblem(_ id: String) -> String? {
+        let utf8 = id.utf8
+        if utf8.isEmpty { return "is empty" }
+        if containsControl(id) { return "contains a control character" }
+        if utf8.count > maxIDLength, id.unicodeScalars.count > maxIDLength {
+            return "is longer than \(maxIDLength) characters"
+        }
+        return nil
+    }
+
+    static func containsControl(_ text: String) -> Bool {
+        // Native strings are contiguous UTF-8: scan the bytes directly (the
+        // UTF8View iterator costs several times more per byte).
+        if let found = text.utf8.withContiguousStorageIfAvailable(containsControl) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer(containsControl)
+    }
+
+    private static func containsControl(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        // Ids are nearly always printable ASCII: test eight bytes at a time for
+        // any byte outside 0x20…0x7E (SWAR), and look closer only then.
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let below20 = (word &- ones &* 0x20) & ~word & highBits
+            let above7E = ((word &+ ones &* (127 - 0x7E)) | word) & highBits
+            if below20 | above7E != 0 { break }
+            index += 8
+        }
+        var previous: UInt8 = index > 0 ? base[index - 1] : 0
+        while index < bytes.count {
+            let byte = base[index]
+            // C0 and DEL are single bytes; C1 (U+0080–U+009F) is 0xC2 0x80…0x9F.
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte <= 0x9F && byte >= 0x80) { return true }
+            previous = byte
+            index += 1
+        }
+        return false
+    }
+
+    static func id(_ value: String, _ field: String) throws(FieldProblem) {
+        if let problem = idProblem(value) { throw FieldProblem(field: field, reason: "\(problem)") }
+    }
+
+    static func references(_ values: [String], _ field: String) throws(FieldProblem) {
+        for (index, value) in values.enumerated() {
+            if let problem = idProblem(value) { throw FieldProblem(field: "\(field)[\(index)]", reason: problem) }
+        }
+    }
+
+    static func explanation(_ value: String, _ field: String = "explanation") throws(FieldProblem) {
+        let length = value.unicodeScalars.count
+        guard explanationLength.contains(length) else {
+            throw FieldProblem(
+                field: field,
+                reason: length == 0 ? "is empty" : "is \(length) characters long, more than \(explanationLength.upperBound)")
+        }
+    }
+
+    static func money(_ value: Money, _ field: String) throws(FieldProblem) {
+        guard value.amount >= 0 else {
+            throw FieldProblem(field: "\(field).amount", reason: "is negative (\(value.amount))")
+        }
+        guard isCurrencyCode(value.currency) else {
+            throw FieldProblem(
+                field: "\(field).currency", reason: "'\(value.currency)' is not 3 upper-case letters (ISO 4217)")
+        }
+    }
+
+    /// Three ASCII upper-case letters.
+    static func isCurrencyCode(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 3 else { return false }
+        let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+        return utf8.withContiguousStorageIfAvailable { $0.allSatisfy(isUpper) } ?? utf8.allSatisfy(isUpper)
+    }
+
+    static func noticeHours(_ value: Int, _ field: String) throws(FieldProblem) {
+        guard CancellationPolicy.noticeHoursRange.contains(value) else {
+            throw FieldProblem(
+                field: field,
+                reason: "\(value) is outside \(CancellationPolicy.noticeHoursRange.lowerBound)–\(CancellationPolicy.noticeHoursRange.upperBound) hours")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import CaseloadCoding
+
+/// A price: an amount in minor units (cents, kopecks) and an ISO 4217 currency.
+public struct Money: Sendable, Hashable, CustomStringConvertible {
+    /// Minor units, never negative.
+    public var amount: Int64
+    /// Three upper-case letters, such as `EUR`.
+    public var currency: String
+
+    public init(amount: Int64, currency: String) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    public var description: String { "\(amount) \(currency)" }
+}
+
+/// Whether an inquiry is for one client or a couple.
+public enum InquiryFormat: String, Sendable, Hashable, CaseIterable {
+    case individual, couple
+}
+
+/// Who cancelled a session. Only a client's cancellation can be late.
+public enum CancellingParty: String, Sendable, Hashable, CaseIterable {
+    case client, therapist
+}
+
+/// Why a case ended. Ending is a normal part of therapy and counts as it is.
+public enum CaseEndReason: String, Sendable, Hashable, CaseIterable {
+    case clientStopped, oneOffCompleted, goalsReached, other
+}
+
+/// Why a pre-session chat should not count in a therapist's statistics.
+public enum ExclusionReason: String, Sendable, Hashable, CaseIterable {
+    // Not about therapy.
+    case spam, platformTest, randomCharacters, certificateRequest
+    // Breaks rules or boundaries.
+    case abusiveMessages, dangerousProposal
+    // Technical or accidental.
+    case accidentalContact, duplicateChat
+}
+
+/// Why a therapist cannot continue after the first session.
+public enum RefusalReason: String, Sendable, Hashable, CaseIterable {
+    case outsideCompetence, needsOtherSpecialist, boundaryViolation, personalTrigger, ethicalIncompatibility, other
+}
+
+/// How support settled a refusal.
+public enum RefusalOutcome: String, Sendable, Hashable, CaseIterable {
+    /// The client was refunded.
+    case refunded
+    /// The client was re-matched to another therapist, in a new case.
+    case rematched
+    /// The case was closed without refund or re-match.
+    case closed
+}
+
+/// The kind of stream an event belongs to.
+public enum StreamCategory: String, Sendable, Hashable, CaseIterable {
+    /// `therapist-<therapistId>`: joining and cancellation policy.
+    case therapist
+    /// `profile-<therapistId>`: profile views (kept apart: they are many and uncontended).
+    case profile
+    /// `case-<caseId>`: one client's relationship with one therapist.
+    case `case`
+
+    /// The stream's name for an id: `case-c1`.
+    public func streamName(_ id: String) -> String { "\(rawValue)-\(id)" }
+}
+
+/// The limits of a therapist's cancellation policy.
+public enum CancellationPolicy {
+    /// The platform's notice when a therapist has set none.
+    public static let defaultNoticeHours = 24
+    /// The notice a therapist may set: an hour to thirty days.
+    public static let noticeHoursRange = 1...720
+}
+
+extension Timestamp {
+    /// This instant moved by whole hours.
+    func adding(hours: Int) -> Timestamp { adding(seconds: Int64(hours) * 3600) }
+}
