@@ -157,6 +157,7 @@ enum GoldenFixtures {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let folder = root.appendingPathComponent("EventSchemas/fixtures", isDirectory: true)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().map { folder.appendingPathComponent($0) }
+        // Only `<Type>.v<N>.json`: the folder also holds expected-errors.json.
+        return names.filter { $0.range(of: #"^[A-Za-z]+\.v[0-9]+\.json$"#, options: .regularExpression) != nil }.sorted().map { folder.appendingPathComponent($0) }
     }()
 }
