@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseloadCoding
 import EventStore
 import EventStoreSQLite
+import Caseload
 import Foundation
 
 struct LogCommand: AsyncParsableCommand {

@@ -22,15 +22,9 @@ package enum AppendPlanner {
         guard !appends.isEmpty, appends.contains(where: { !$0.events.isEmpty }) else {
             throw EventStoreError(.invalidAppend, "an append needs at least one event")
         }
-        var streams = Set<StreamID>()
         var ids = Set<UUID>()
         var total = 0
         for append in appends {
-            guard streams.insert(append.stream).inserted else {
-                throw EventStoreError(
-                    .invalidAppend, "stream '\(append.stream)' appears twice in one append; give its events together",
-                    stream: append.stream)
-            }
             if case .exactly(let version) = append.expected, version < 0 {
                 throw EventStoreError(
                     .invalidExpectation, "stream '\(append.stream)': a version cannot be negative (\(version))",
@@ -98,14 +92,24 @@ package enum AppendPlanner {
         if try storage.committedEvent(id: first.events[0].id) != nil {
             return (try previouslyAppended(appends, in: &storage), head)
         }
+        // Every expectation is checked before anything is written. A stream may
+        // appear more than once (an import keeps the file's order that way):
+        // each part is checked against the version the earlier parts leave.
         var versions: [Int64] = []
         versions.reserveCapacity(appends.count)
+        var simulated: [StreamID: Int64] = [:]
         for append in appends {
-            let current = try storage.currentVersion(of: append.stream)
+            let current: Int64
+            if let known = simulated[append.stream] {
+                current = known
+            } else {
+                current = try storage.currentVersion(of: append.stream)
+            }
             guard append.expected.isSatisfied(byCurrentVersion: current) else {
                 throw EventStoreError.wrongVersion(append.stream, expected: append.expected, actual: current)
             }
             versions.append(current)
+            simulated[append.stream] = current + Int64(append.events.count)
         }
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })

@@ -8,6 +8,8 @@ import CaseloadCoding
 /// commit is durable at the backend's configured level.
 public protocol EventStore: Sendable {
     /// Appends events to one or more streams atomically: all commit or none.
+    /// Positions follow the order of `appends`; a stream may appear more than
+    /// once, each part expecting the version the earlier parts leave.
     ///
     /// Each stream's expectation is checked; a mismatch throws
     /// ``EventStoreError/Code/wrongExpectedVersion`` naming the stream, the

@@ -147,6 +147,22 @@ public enum EventStoreContract {
             try await check(both.events.map(\.stream.rawValue) == ["case-a", "case-b", "case-b"], "streams in order")
             try await check(both.events.map(\.streamVersion) == [2, 1, 2], "versions \(both.events.map(\.streamVersion))")
         },
+        ContractCheck(name: "a stream may appear twice in one append, positions following the given order") { store, _ in
+            let result = try await store.append([
+                StreamAppend(stream: stream("a"), expected: .noStream, events: [sampleEvent(1)]),
+                StreamAppend(stream: stream("b"), expected: .noStream, events: [sampleEvent(2)]),
+                StreamAppend(stream: stream("a"), expected: .exactly(1), events: [sampleEvent(3)]),
+            ])
+            try await check(result.positions == [1, 2, 3], "positions \(result.positions)")
+            try await check(result.events.map(\.streamVersion) == [1, 1, 2], "versions \(result.events.map(\.streamVersion))")
+            _ = try await expectStoreError(.wrongExpectedVersion) {
+                _ = try await store.append([
+                    StreamAppend(stream: stream("a"), expected: .exactly(2), events: [sampleEvent(4)]),
+                    StreamAppend(stream: stream("a"), expected: .exactly(2), events: [sampleEvent(5)]),
+                ])
+            }
+            try await check(try await store.head().position == 3, "the failed append wrote nothing")
+        },
         ContractCheck(name: "a retried append returns the original positions and writes nothing") { store, clock in
             let events = [sampleEvent(1), sampleEvent(2)]
             let first = try await store.append(to: stream("case-1"), expected: .noStream, events)

@@ -1,0 +1,135 @@
+public import CaseloadCoding
+public import CaseloadDomain
+public import EventStore
+public import struct Foundation.UUID
+
+/// The backend's entry point: a command with its actor and time → load the
+/// streams it concerns → decide by the marketplace's rules → append with the
+/// expected versions, retrying on a concurrency conflict.
+///
+/// Time and the command id come in as parameters. The command id is the id of
+/// its first event (later events' ids derive from it), so a backend that
+/// retries a command after a timeout gets the originally recorded events back
+/// instead of a second copy or a rule violation.
+public struct CaseloadService: Sendable {
+    public let store: any EventStore
+    /// How often a command is re-decided after another writer got there first.
+    public var maxAttempts: Int
+
+    public init(store: any EventStore, maxAttempts: Int = 10) {
+        self.store = store
+        self.maxAttempts = maxAttempts
+    }
+
+    /// Runs `command`; returns the recorded events, or throws a ``DomainError``
+    /// (a rule refused it), an `EventStoreError`, or ``CommandContentionError``.
+    @discardableResult
+    public func execute(
+        _ command: Command, by actor: CaseloadDomain.Actor, at time: Timestamp, commandID: UUID,
+        correlationID: UUID? = nil, causationID: UUID? = nil
+    ) async throws -> [RecordedEvent] {
+        if let first = try await store.event(id: commandID) {
+            return try await recordedEvents(of: commandID, first: first)
+        }
+        for _ in 0..<maxAttempts {
+            let streams = try await load(for: command)
+            let events = try Rules.decide(
+                command, actor: actor, at: time, caseState: streams.caseState, therapistState: streams.therapistState,
+                profileState: streams.profileState, newTherapistState: streams.newTherapistState)
+            var appends: [StreamAppend] = []
+            for (index, event) in events.enumerated() {
+                let id = index == 0 ? commandID : UUID.derived(from: commandID, index: index)
+                let new = event.newEvent(
+                    id: id, occurredAt: time, actor: actor, correlationID: correlationID, causationID: causationID)
+                if let at = appends.firstIndex(where: { $0.stream.rawValue == event.streamName }) {
+                    appends[at].events.append(new)
+                } else {
+                    let version = streams.versions[event.streamName] ?? 0
+                    appends.append(StreamAppend(
+                        stream: event.storeStreamID, expected: version == 0 ? .noStream : .exactly(version),
+                        events: [new]))
+                }
+            }
+            do {
+                return try await store.append(appends).events
+            } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
+                continue  // Someone else appended to one of the streams: decide again on fresh state.
+            }
+        }
+        throw CommandContentionError(attempts: maxAttempts, stream: command.caseId.map { "case-\($0)" } ?? command.therapistId.map { "therapist-\($0)" } ?? "?")
+    }
+
+    /// The states a command is decided on, and the versions of their streams.
+    struct LoadedStreams {
+        var caseState: CaseState?
+        var therapistState: TherapistState?
+        var profileState: ProfileState?
+        var newTherapistState: TherapistState?
+        var versions: [String: Int64] = [:]
+    }
+
+    private func read(_ streamName: String) async throws -> (events: [(CaseloadEvent, Timestamp)], version: Int64) {
+        let records = try await store.readStream(StreamID(unchecked: streamName))
+        var events: [(CaseloadEvent, Timestamp)] = []
+        events.reserveCapacity(records.count)
+        for record in records { events.append((try record.domainEvent(), record.metadata.occurredAt)) }
+        return (events, records.last?.streamVersion ?? 0)
+    }
+
+    func load(for command: Command) async throws -> LoadedStreams {
+        var loaded = LoadedStreams()
+        var therapistId = command.therapistId
+        if let caseId = command.caseId {
+            let name = StreamCategory.case.streamName(caseId)
+            let (events, version) = try await read(name)
+            loaded.caseState = CaseState.fold(events)
+            loaded.versions[name] = version
+            therapistId = therapistId ?? loaded.caseState?.therapistId
+        }
+        if let therapistId {
+            let name = StreamCategory.therapist.streamName(therapistId)
+            let (events, version) = try await read(name)
+            loaded.therapistState = TherapistState.fold(events)
+            loaded.versions[name] = version
+        }
+        switch command {
+        case .recordProfileView(let therapistId, _):
+            let name = StreamCategory.profile.streamName(therapistId)
+            let (events, version) = try await read(name)
+            loaded.profileState = ProfileState.fold(events)
+            loaded.versions[name] = version
+        case .resolveRefusal(_, .rematched, let newCaseId, let newTherapistId):
+            if let newTherapistId {
+                let (events, _) = try await read(StreamCategory.therapist.streamName(newTherapistId))
+                loaded.newTherapistState = TherapistState.fold(events)
+            }
+            if let newCaseId {
+                let name = StreamCategory.case.streamName(newCaseId)
+                loaded.versions[name] = try await read(name).version
+            }
+        default:
+            break
+        }
+        return loaded
+    }
+
+    /// The events an earlier run of the command recorded.
+    private func recordedEvents(of commandID: UUID, first: RecordedEvent) async throws -> [RecordedEvent] {
+        var events = [first]
+        var index = 1
+        while let next = try await store.event(id: UUID.derived(from: commandID, index: index)) {
+            events.append(next)
+            index += 1
+        }
+        return events
+    }
+}
+
+/// A command that kept losing the race for its streams.
+public struct CommandContentionError: Error, Sendable, CustomStringConvertible {
+    public var attempts: Int
+    public var stream: String
+    public var description: String {
+        "gave up after \(attempts) attempts: other writers kept appending to \(stream) first"
+    }
+}

@@ -1,0 +1,52 @@
+public import CaseloadCoding
+public import CaseloadDomain
+public import EventStore
+public import struct Foundation.UUID
+
+extension CaseloadEvent {
+    /// The event as the store takes it: canonical JSON payload, type name and
+    /// schema version from the contract.
+    public func newEvent(
+        id: UUID, occurredAt: Timestamp, actor: CaseloadDomain.Actor, correlationID: UUID? = nil,
+        causationID: UUID? = nil
+    ) -> NewEvent {
+        NewEvent(
+            id: id, type: typeName, schemaVersion: schemaVersion, payload: EventPayload(bytes: encodedPayload()),
+            occurredAt: occurredAt, actor: actor.description, correlationID: correlationID, causationID: causationID)
+    }
+
+    /// The stream id the store files the event under.
+    public var storeStreamID: StreamID {
+        // Domain ids are validated (non-empty, ≤ 128 characters, no control
+        // characters), so the stream name is always a valid StreamID.
+        StreamID(unchecked: streamName)
+    }
+}
+
+/// A recorded event that does not read back as a marketplace event.
+public struct UnreadableEventError: Error, Sendable, CustomStringConvertible {
+    public var position: Int64
+    public var stream: String
+    public var reason: String
+    public var description: String { "position \(position) (stream '\(stream)'): \(reason)" }
+}
+
+extension RecordedEvent {
+    /// The domain event this record holds, upcast to the current schema.
+    public func domainEvent() throws(UnreadableEventError) -> CaseloadEvent {
+        do {
+            return try CaseloadEvent.decode(type: type, schemaVersion: schemaVersion, payload: payload.bytes)
+        } catch {
+            throw UnreadableEventError(position: position, stream: stream.rawValue, reason: "\(error)")
+        }
+    }
+
+    /// Who caused it.
+    public func domainActor() throws(UnreadableEventError) -> CaseloadDomain.Actor {
+        do {
+            return try CaseloadDomain.Actor(parsing: metadata.actor)
+        } catch {
+            throw UnreadableEventError(position: position, stream: stream.rawValue, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import CaseloadCoding
+import CaseloadDomain
+import Crypto
+public import EventStore
+import struct Foundation.UUID
+
+/// What an import did.
+public struct ImportSummary: Sendable, Hashable {
+    /// Lines read (blank lines included).
+    public var lines = 0
+    /// Events appended.
+    public var appended = 0
+    /// Lines whose `eventId` was already in the log (a retried import).
+    public var skipped = 0
+    /// InquiryOpened lines whose `clientName` was dropped: personal data is
+    /// never stored in the log.
+    public var droppedClientNames = 0
+    /// Positions of the first and last appended event.
+    public var firstPosition: Int64?
+    public var lastPosition: Int64?
+}
+
+/// A line that stopped an import: nothing of the file was stored.
+public struct ImportError: Error, Sendable, CustomStringConvertible {
+    /// 1-based line number in the file.
+    public var line: Int
+    public var message: String
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// Imports JSON Lines of event envelopes through the marketplace's rules.
+///
+/// The whole file is one transaction: every line passes the same rules as a
+/// live command (in file order, against the log's state plus the lines before
+/// it), and a file with any bad line is rejected whole — nothing stored.
+/// Lines whose `eventId` is already in the log are skipped, so a retried
+/// import appends nothing twice; a line without an `eventId` gets one derived
+/// from its time, number and bytes, so re-importing the same file is a no-op
+/// too.
+public enum Importer {
+    /// Reports (lines read, bytes read, total bytes if known).
+    public typealias Progress = @Sendable (_ lines: Int, _ bytes: Int, _ totalBytes: Int?) -> Void
+
+    public static func importFile(
+        _ path: String, into store: any EventStore, batchSize: Int = 4096, progress: Progress? = nil
+    ) async throws -> ImportSummary {
+        let reader = try LineReader(path: path)
+        let box = ReaderBox(reader: reader)
+        return try await store.withTransaction { transaction in
+            try run(box.reader, into: &transaction, batchSize: batchSize, progress: progress)
+        }
+    }
+
+    /// The reader moves into the transaction's thread and is used only there.
+    private struct ReaderBox: @unchecked Sendable {
+        let reader: LineReader
+    }
+
+    static func run(
+        _ reader: LineReader, into transaction: inout any EventStoreTransaction, batchSize: Int, progress: Progress?
+    ) throws -> ImportSummary {
+        var summary = ImportSummary()
+        var state = MarketplaceState()
+        var seenIDs: [UUID: Int] = [:]
+        var pending: [StreamAppend] = []
+        var pendingEvents = 0
+        let tx = transaction
+        let load: MarketplaceState.Loader = { name in
+            var events: [(CaseloadEvent, Timestamp)] = []
+            for record in try tx.readStream(StreamID(unchecked: name), fromVersion: 1, limit: Int.max) {
+                events.append((try record.domainEvent(), record.metadata.occurredAt))
+            }
+            return events
+        }
+
+        func flush(_ transaction: inout any EventStoreTransaction) throws {
+            guard !pending.isEmpty else { return }
+            let result = try transaction.append(pending)
+            summary.appended += result.events.count
+            if summary.firstPosition == nil { summary.firstPosition = result.events.first?.position }
+            summary.lastPosition = result.events.last?.position ?? summary.lastPosition
+            pending.removeAll(keepingCapacity: true)
+            pendingEvents = 0
+        }
+
+        while let bytes = reader.next() {
+            summary.lines += 1
+            let number = summary.lines
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            do {
+                let line = try ImportLine(json: bytes)
+                let id = line.eventID ?? derivedID(line: bytes, number: number, occurredAt: line.occurredAt)
+                if let earlier = seenIDs[id] {
+                    throw ImportError(line: number, message: "eventId \(id.uuidString.lowercased()) is already used on line \(earlier)")
+                }
+                seenIDs[id] = number
+                if let existing = try transaction.event(id: id) {
+                    guard existing.stream.rawValue == line.input.streamName, existing.type == line.input.type.name else {
+                        throw ImportError(
+                            line: number,
+                            message: "eventId \(id.uuidString.lowercased()) is already in the log at position \(existing.position) as \(existing.type) in \(existing.stream)")
+                    }
+                    summary.skipped += 1
+                    continue
+                }
+                try state.prepare(for: line.input, load)
+                let event = try state.judgeAndApply(line.input, occurredAt: line.occurredAt, actor: line.actor)
+                if line.input.droppedClientName != nil { summary.droppedClientNames += 1 }
+                let new = event.newEvent(
+                    id: id, occurredAt: line.occurredAt, actor: line.actor, correlationID: line.correlationID,
+                    causationID: line.causationID)
+                let streamName = event.streamName
+                if let last = pending.indices.last, pending[last].stream.rawValue == streamName {
+                    pending[last].events.append(new)
+                } else {
+                    // The version before this event: the state now counts it.
+                    let before = (state.version(of: streamName) ?? 1) - 1
+                    pending.append(StreamAppend(
+                        stream: event.storeStreamID, expected: before == 0 ? .noStream : .exactly(before),
+                        events: [new]))
+                }
+                pendingEvents += 1
+                if pendingEvents >= batchSize { try flush(&transaction) }
+            } catch let error as ImportError {
+                throw error
+            } catch let error as DomainError {
+                throw ImportError(line: number, message: error.message)
+            } catch {
+                throw ImportError(line: number, message: "\(error)")
+            }
+            if number % 10_000 == 0 { progress?(number, reader.bytesRead, reader.totalBytes) }
+        }
+        do {
+            try flush(&transaction)
+        } catch {
+            throw ImportError(line: summary.lines, message: "\(error)")
+        }
+        progress?(summary.lines, reader.bytesRead, reader.totalBytes)
+        return summary
+    }
+
+    /// A stable id for a line without an `eventId`: the event's time in
+    /// milliseconds first (as a UUIDv7, so ids of a history in time order
+    /// keep the id index local), then SHA-256 of the line's number and bytes;
+    /// marked version 8.
+    static func derivedID(line: [UInt8], number: Int, occurredAt: Timestamp) -> UUID {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt64(number).bigEndian) { hasher.update(bufferPointer: $0) }
+        hasher.update(data: line)
+        var bytes = Array(hasher.finalize().prefix(16))
+        let milliseconds = UInt64(max(0, occurredAt.microsecondsSinceEpoch / 1000))
+        withUnsafeBytes(of: milliseconds.bigEndian) { time in
+            for index in 0..<6 { bytes[index] = time[index + 2] }
+        }
+        bytes[6] = bytes[6] & 0x0F | 0x80
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        return UUID(uuid: (
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -1,0 +1,132 @@
+public import CaseloadCoding
+public import CaseloadDomain
+
+/// The states of the streams a piece of work has touched, with their
+/// versions: what import and verification judge each next event against.
+///
+/// It knows which states an event needs (`Rules.check` says which: the case,
+/// its therapist for a cancellation's policy, the origin case of a re-match)
+/// and asks `load` for a stream the first time it needs it.
+public struct MarketplaceState: Sendable {
+    public struct Versioned<State: Sendable>: Sendable {
+        public var state: State?
+        public var version: Int64
+    }
+
+    public private(set) var cases: [String: Versioned<CaseState>] = [:]
+    public private(set) var therapists: [String: Versioned<TherapistState>] = [:]
+    public private(set) var profiles: [String: Versioned<ProfileState>] = [:]
+
+    public init() {}
+
+    /// Events already in a stream, oldest first, with when they happened:
+    /// how a stream's state is loaded the first time it is needed.
+    public typealias Loader = (_ streamName: String) throws -> [(CaseloadEvent, Timestamp)]
+
+    /// The version the next append to `streamName` should expect.
+    public func version(of streamName: String) -> Int64? {
+        if streamName.hasPrefix("case-") { return cases[String(streamName.dropFirst(5))]?.version }
+        if streamName.hasPrefix("therapist-") { return therapists[String(streamName.dropFirst(10))]?.version }
+        if streamName.hasPrefix("profile-") { return profiles[String(streamName.dropFirst(8))]?.version }
+        return nil
+    }
+
+    public func caseState(_ caseId: String) -> CaseState? { cases[caseId]?.state }
+    public func therapistState(_ therapistId: String) -> TherapistState? { therapists[therapistId]?.state }
+
+    mutating func loadCase(_ caseId: String, _ load: Loader) throws {
+        guard cases[caseId] == nil else { return }
+        let events = try load(StreamCategory.case.streamName(caseId))
+        cases[caseId] = Versioned(state: CaseState.fold(events), version: Int64(events.count))
+    }
+
+    mutating func loadTherapist(_ therapistId: String, _ load: Loader) throws {
+        guard therapists[therapistId] == nil else { return }
+        let events = try load(StreamCategory.therapist.streamName(therapistId))
+        therapists[therapistId] = Versioned(state: TherapistState.fold(events), version: Int64(events.count))
+    }
+
+    mutating func loadProfile(_ therapistId: String, _ load: Loader) throws {
+        guard profiles[therapistId] == nil else { return }
+        let events = try load(StreamCategory.profile.streamName(therapistId))
+        profiles[therapistId] = Versioned(state: ProfileState.fold(events), version: Int64(events.count))
+    }
+
+    /// Loads whatever `input` will be judged against.
+    public mutating func prepare(for input: DecodedInput, _ load: Loader) throws {
+        if let caseId = input.caseId {
+            try loadCase(caseId, load)
+            if case .event(.inquiryOpened(let opened)) = input.content {
+                try loadTherapist(opened.therapistId, load)
+                if let origin = opened.rematchedFrom { try loadCase(origin, load) }
+            } else if let therapistId = cases[caseId]?.state?.therapistId {
+                try loadTherapist(therapistId, load)
+            }
+        } else if let event = input.event, let therapistId = event.therapistId {
+            try loadTherapist(therapistId, load)
+            if event.type == .profileViewed { try loadProfile(therapistId, load) }
+        }
+    }
+
+    /// Completes `input` (a cancellation's terms), judges it by the rules
+    /// against the loaded states and, if it passes, applies it. Call
+    /// ``prepare(for:_:)`` first.
+    public mutating func judgeAndApply(
+        _ input: DecodedInput, occurredAt: Timestamp, actor: CaseloadDomain.Actor
+    ) throws(DomainError) -> CaseloadEvent {
+        let caseState = input.caseId.flatMap { cases[$0]?.state }
+        let caseTherapist = caseState.flatMap { therapists[$0.therapistId]?.state }
+        let event = try input.completed(occurredAt: occurredAt, caseState: caseState, therapistState: caseTherapist)
+        try judge(event, occurredAt: occurredAt, actor: actor)
+        apply(event, occurredAt: occurredAt)
+        return event
+    }
+
+    /// Throws unless `event` may follow the loaded states.
+    public func judge(_ event: CaseloadEvent, occurredAt: Timestamp, actor: CaseloadDomain.Actor) throws(DomainError) {
+        switch event {
+        case .inquiryOpened(let opened):
+            try Rules.check(
+                event, occurredAt: occurredAt, actor: actor, caseState: cases[opened.caseId]?.state,
+                therapistState: therapists[opened.therapistId]?.state,
+                originCaseState: opened.rematchedFrom.flatMap { cases[$0]?.state })
+        case .therapistJoined(let e):
+            try Rules.check(event, occurredAt: occurredAt, actor: actor, therapistState: therapists[e.therapistId]?.state)
+        case .cancellationPolicySet(let e):
+            try Rules.check(event, occurredAt: occurredAt, actor: actor, therapistState: therapists[e.therapistId]?.state)
+        case .profileViewed(let e):
+            try Rules.check(
+                event, occurredAt: occurredAt, actor: actor, therapistState: therapists[e.therapistId]?.state,
+                profileState: profiles[e.therapistId]?.state)
+        default:
+            let caseState = event.caseId.flatMap { cases[$0]?.state }
+            try Rules.check(
+                event, occurredAt: occurredAt, actor: actor, caseState: caseState,
+                therapistState: caseState.flatMap { therapists[$0.therapistId]?.state })
+        }
+    }
+
+    /// Folds `event` into the state of its stream and counts its version.
+    public mutating func apply(_ event: CaseloadEvent, occurredAt: Timestamp) {
+        switch event.type.streamCategory {
+        case .case:
+            let caseId = event.caseId!
+            var entry = cases[caseId] ?? Versioned(state: nil, version: 0)
+            CaseState.evolve(&entry.state, event, occurredAt: occurredAt)
+            entry.version += 1
+            cases[caseId] = entry
+        case .therapist:
+            let therapistId = event.therapistId!
+            var entry = therapists[therapistId] ?? Versioned(state: nil, version: 0)
+            TherapistState.evolve(&entry.state, event, occurredAt: occurredAt)
+            entry.version += 1
+            therapists[therapistId] = entry
+        case .profile:
+            let therapistId = event.therapistId!
+            var entry = profiles[therapistId] ?? Versioned(state: nil, version: 0)
+            ProfileState.evolve(&entry.state, event, occurredAt: occurredAt)
+            entry.version += 1
+            profiles[therapistId] = entry
+        }
+    }
+}

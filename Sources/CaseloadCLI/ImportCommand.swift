@@ -1,0 +1,76 @@
+import ArgumentParser
+import Caseload
+import CaseloadCoding
+import EventStoreSQLite
+import Foundation
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import marketplace events from JSON Lines through the domain's rules, all or nothing.",
+        discussion: """
+            One envelope per line (EventSchemas/envelope.schema.json):
+              {"type": "SessionBooked", "occurredAt": "2024-03-04T09:00:00Z", "actor": "client:k1",
+               "data": {"caseId": "c1", "sessionId": "s1", "scheduledStart": "2024-03-05T10:00:00Z",
+                        "price": {"amount": 300000, "currency": "UAH"}},
+               "eventId": "…optional UUID…"}
+            The stream is derived from the type and data. Every line passes the same rules as a live
+            command; a file with any bad line is rejected whole (exit 1, naming the line), nothing stored.
+            Lines whose eventId is already in the log are skipped, so a retried import appends nothing twice.
+            A clientName in InquiryOpened is personal data: it is dropped, never stored in the log, and counted.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "A JSON Lines file, or - for standard input.") var file: String
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() async throws {
+        let log = try open()
+        let progress = Progress(label: "imported lines")
+        let summary: ImportSummary
+        do {
+            summary = try await Importer.importFile(file, into: log) { lines, bytes, total in
+                if let total, total > 0 {
+                    progress.update(Int64(bytes), Int64(total), unit: "bytes", extra: "\(lines) lines")
+                } else {
+                    progress.update(Int64(lines), 0)
+                }
+            }
+            progress.finish()
+        } catch let error as ImportError {
+            progress.finish()
+            await log.close()
+            Console.error("\(error) — nothing was imported")
+            throw ExitCode(1)
+        } catch {
+            progress.finish()
+            await log.close()
+            throw failure(error)
+        }
+        await log.close()
+        if json {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("lines"); writer.int(summary.lines)
+            writer.key("appended"); writer.int(summary.appended)
+            writer.key("skipped"); writer.int(summary.skipped)
+            writer.key("droppedClientNames"); writer.int(summary.droppedClientNames)
+            writer.key("firstPosition"); if let p = summary.firstPosition { writer.int(p) } else { writer.null() }
+            writer.key("lastPosition"); if let p = summary.lastPosition { writer.int(p) } else { writer.null() }
+            writer.endObject()
+            print(writer.text)
+        } else {
+            var text = "imported \(summary.appended) events from \(summary.lines) lines"
+            if let first = summary.firstPosition, let last = summary.lastPosition { text += " (positions \(first)–\(last))" }
+            if summary.skipped > 0 { text += "; skipped \(summary.skipped) already in the log" }
+            print(text)
+            if summary.droppedClientNames > 0 {
+                Console.note("note: dropped clientName from \(summary.droppedClientNames) inquiries: personal data is not stored in the log")
+            }
+        }
+    }
+
+    private func open() throws -> SQLiteEventStore {
+        do { return try store.open(create: true) } catch { throw failure(error) }
+    }
+}
