@@ -87,12 +87,18 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Realistic marketplace histories of any size, through the domain's rules.
+        .target(
+            name: "CaseloadGenerator",
+            dependencies: ["Caseload", "CaseloadDomain", "CaseloadCoding", "EventStore"],
+            swiftSettings: strict),
+
         // The `caseload` command: argument parsing and printing only.
         .executableTarget(
             name: "CaseloadCLI",
             dependencies: [
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
-                "CaseloadStatistics", "CaseloadRatings",
+                "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -101,7 +107,10 @@ let package = Package(
         // Benchmarks (run by Scripts/bench in release mode; never by tests).
         .executableTarget(
             name: "CaseloadBench",
-            dependencies: ["Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding"],
+            dependencies: [
+                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding", "CaseloadGenerator",
+                "CaseloadStatistics", "CaseloadRatings",
+            ],
             swiftSettings: strict),
 
         .testTarget(name: "CaseloadCodingTests", dependencies: ["CaseloadCoding"], swiftSettings: strict),
@@ -121,6 +130,10 @@ let package = Package(
             name: "CaseloadStatisticsTests", dependencies: ["CaseloadStatistics", "CaseloadDomain"], swiftSettings: strict),
         .testTarget(
             name: "CaseloadRatingsTests", dependencies: ["CaseloadRatings", "CaseloadStatistics"], swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadGeneratorTests",
+            dependencies: ["CaseloadGenerator", "Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],
+            swiftSettings: strict),
         .testTarget(
             name: "CaseloadTests",
             dependencies: ["Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],

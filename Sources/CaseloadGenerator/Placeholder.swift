@@ -1,0 +1,1 @@
+// The history generator: see the generator work.
