@@ -10,13 +10,20 @@ final class Progress: @unchecked Sendable {
     private lazy var lastPrinted = started
     private var printedAny = false
 
-    init(label: String) { self.label = label }
+    private let alwaysShow: Bool
+
+    /// `alwaysShow`: print progress lines even when stderr is not a terminal
+    /// and the work is short (for `replay`, whose point is the rate).
+    init(label: String, alwaysShow: Bool = false) {
+        self.label = label
+        self.alwaysShow = alwaysShow
+    }
 
     func update(_ done: Int64, _ total: Int64, unit: String = "events", extra: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
-        let interval = Console.stderrIsTerminal ? 0.2 : 5.0
+        let interval = Console.stderrIsTerminal ? 0.2 : (alwaysShow ? 1.0 : 5.0)
         guard now.timeIntervalSince(lastPrinted) >= interval else { return }
         lastPrinted = now
         let elapsed = now.timeIntervalSince(started)

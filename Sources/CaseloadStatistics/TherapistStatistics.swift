@@ -119,11 +119,14 @@ public struct StatisticsWindow: Sendable, Hashable {
     public var honourExclusions: Bool
     /// Keep refused cases out of retention (and never let them lower conversion).
     public var honourRefusals: Bool
+    /// How the platform's fees are computed.
+    public var feeModel: FeeModel
 
-    public init(days: Int? = nil, honourExclusions: Bool = true, honourRefusals: Bool = true) {
+    public init(days: Int? = nil, honourExclusions: Bool = true, honourRefusals: Bool = true, feeModel: FeeModel = .platformDefault) {
         self.days = days
         self.honourExclusions = honourExclusions
         self.honourRefusals = honourRefusals
+        self.feeModel = feeModel
     }
 }
 
@@ -139,6 +142,37 @@ public struct StatisticsSnapshot: Sendable {
         self.window = window
         self.therapists = therapists
         self.platform = platform
+    }
+}
+
+/// How the platform charges therapists. Fee models are rules, not facts:
+/// analysts compare them.
+public enum FeeModel: Sendable, Hashable {
+    /// For every new client the therapist owes the price of `sessionsOwed`
+    /// sessions (of the first one's price), plus `commissionPercent` of each
+    /// charged session: at 3,000 a session, 6,000 once, then 900 a session.
+    case firstClientFee(sessionsOwed: Int, commissionPercent: Int)
+    /// `percent` of each charged session.
+    case flatCommission(percent: Int)
+
+    /// The platform's default: two sessions' price per new client + 30%.
+    public static let platformDefault = FeeModel.firstClientFee(sessionsOwed: 2, commissionPercent: 30)
+
+    /// The commission on one session's price, rounded half up to a minor unit.
+    func commission(on price: Int64) -> Int64 {
+        let percent: Int64 = switch self {
+        case .firstClientFee(_, let percent): Int64(percent)
+        case .flatCommission(let percent): Int64(percent)
+        }
+        return (price * percent + 50) / 100
+    }
+
+    /// The one-off fee for a new client whose first session cost `price`.
+    func newClientFee(firstSessionPrice price: Int64) -> Int64 {
+        switch self {
+        case .firstClientFee(let sessions, _): Int64(sessions) * price
+        case .flatCommission: 0
+        }
     }
 }
 

@@ -45,8 +45,31 @@ public protocol EventStore: Sendable {
     /// returns the head then. The basis of catch-up subscriptions.
     func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64
 
+    /// A projection's saved state, if one was saved.
+    func loadProjection(named name: String) async throws -> ProjectionState?
+
+    /// Saves a projection's state and checkpoint together, in one
+    /// transaction, replacing what was saved under its name.
+    func saveProjection(_ state: ProjectionState) async throws
+
     /// Stops accepting work and releases the backend's resources.
     func close() async
+}
+
+/// A projection's state and the log position it has folded up to, saved
+/// together so they can never disagree.
+public struct ProjectionState: Sendable, Hashable {
+    public var name: String
+    /// The last position folded into `state`.
+    public var checkpoint: Int64
+    /// The projection's own serialisation of its state.
+    public var state: [UInt8]
+
+    public init(name: String, checkpoint: Int64, state: [UInt8]) {
+        self.name = name
+        self.checkpoint = checkpoint
+        self.state = state
+    }
 }
 
 /// The view of the log inside ``EventStore/withTransaction(_:)``; it sees its

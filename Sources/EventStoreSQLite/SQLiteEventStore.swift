@@ -154,6 +154,30 @@ public final class SQLiteEventStore: EventStore {
         return try await head().position
     }
 
+    public func loadProjection(named name: String) async throws -> ProjectionState? {
+        try checkOpen()
+        return try await readers.read { db in
+            let statement = try db.cached("SELECT checkpoint, state FROM projections WHERE name = ?")
+            defer { statement.reset() }
+            statement.bind(1, name)
+            guard try statement.step() else { return nil }
+            return ProjectionState(name: name, checkpoint: statement.int64(0), state: statement.byteArray(1))
+        }
+    }
+
+    public func saveProjection(_ projection: ProjectionState) async throws {
+        let savedAt = configuration.clock().microsecondsSinceEpoch
+        _ = try await withTransaction { transaction in
+            guard projection.checkpoint <= transaction.head.position else {
+                throw EventStoreError(
+                    .invalidAppend,
+                    "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(transaction.head.position)")
+            }
+            try (transaction as! WriterConnection.Transaction).saveProjection(projection, savedAt: savedAt)
+            return true
+        }
+    }
+
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await withCheckedContinuation { continuation in writer.submit(.stop(continuation)) }

@@ -6,7 +6,7 @@ import EventStore
 /// one integer is all this schema needs).
 enum Schema {
     /// The format this build writes and reads.
-    static let currentVersion: Int64 = 1
+    static let currentVersion: Int64 = 2
 
     static let eventColumns = """
         position, event_id, stream_id, stream_version, type, schema_version, occurred_at, recorded_at, \
@@ -58,6 +58,15 @@ enum Schema {
                  'hash', lower(hex(hash))
                ) AS event
         FROM events;
+        """,
+        // 2: projections' saved states, each with its checkpoint in the same row.
+        """
+        CREATE TABLE projections (
+            name        TEXT    PRIMARY KEY,
+            checkpoint  INTEGER NOT NULL,      -- the last log position folded into state
+            state       BLOB    NOT NULL,      -- the projection's own serialisation
+            saved_at    INTEGER NOT NULL       -- µs since 1970-01-01Z
+        );
         """,
     ]
 

@@ -257,6 +257,17 @@ final class WriterConnection {
             try Queries.event(try connection.connection(), id: id)
         }
 
+        func saveProjection(_ projection: ProjectionState, savedAt: Int64) throws {
+            let statement = try connection.connection().cached(
+                "INSERT OR REPLACE INTO projections (name, checkpoint, state, saved_at) VALUES (?, ?, ?, ?)")
+            defer { statement.reset() }
+            statement.bind(1, projection.name)
+            statement.bind(2, projection.checkpoint)
+            projection.state.withUnsafeBytes { statement.bindBlob(3, $0) }
+            statement.bind(4, savedAt)
+            try statement.step()
+        }
+
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
             try AppendPlanner.validate(appends, limits: connection.limits)
             switch connection.appendUndoable(appends, head: &head, now: connection.clock()) {

@@ -163,6 +163,18 @@ public enum EventStoreContract {
             }
             try await check(try await store.head().position == 3, "the failed append wrote nothing")
         },
+        ContractCheck(name: "a projection's state and checkpoint are saved and loaded together") { store, _ in
+            try await check(try await store.loadProjection(named: "stats") == nil, "nothing saved yet")
+            _ = try await store.append(to: stream("s"), expected: .any, [sampleEvent(1), sampleEvent(2)])
+            try await store.saveProjection(ProjectionState(name: "stats", checkpoint: 1, state: [1, 2, 3]))
+            try await store.saveProjection(ProjectionState(name: "stats", checkpoint: 2, state: [4, 5]))
+            let loaded = try await store.loadProjection(named: "stats")
+            try await check(loaded == ProjectionState(name: "stats", checkpoint: 2, state: [4, 5]), "loaded \(String(describing: loaded))")
+            _ = try await expectStoreError(.invalidAppend) {
+                try await store.saveProjection(ProjectionState(name: "stats", checkpoint: 9, state: []))
+            }
+            try await check(try await store.loadProjection(named: "stats")?.checkpoint == 2, "a refused save changes nothing")
+        },
         ContractCheck(name: "a retried append returns the original positions and writes nothing") { store, clock in
             let events = [sampleEvent(1), sampleEvent(2)]
             let first = try await store.append(to: stream("case-1"), expected: .noStream, events)

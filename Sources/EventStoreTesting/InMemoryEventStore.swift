@@ -14,6 +14,7 @@ public final class InMemoryEventStore: EventStore {
         var waiters: [UInt64: (after: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiter: UInt64 = 0
         var closed = false
+        var projections: [String: ProjectionState] = [:]
     }
 
     private let state = Mutex(State())
@@ -220,6 +221,25 @@ public final class InMemoryEventStore: EventStore {
 
     private func resumeWaiter(_ id: UInt64) {
         state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+    }
+
+    public func loadProjection(named name: String) async throws -> ProjectionState? {
+        try state.withLock { state in
+            try checkOpen(state)
+            return state.projections[name]
+        }
+    }
+
+    public func saveProjection(_ projection: ProjectionState) async throws {
+        try state.withLock { state in
+            try checkOpen(state)
+            guard projection.checkpoint <= state.head.position else {
+                throw EventStoreError(
+                    .invalidAppend,
+                    "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(state.head.position)")
+            }
+            state.projections[projection.name] = projection
+        }
     }
 
     public func close() async {

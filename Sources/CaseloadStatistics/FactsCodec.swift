@@ -1,0 +1,172 @@
+/// A compact binary form of ``MarketplaceFacts``: the statistics projection's
+/// saved state. Little-endian integers, strings as u32 length + UTF-8; a magic
+/// and format number first, so a state from another format is rebuilt, not
+/// misread.
+public enum FactsCodec {
+    static let magic: [UInt8] = Array("CLF".utf8)
+    public static let formatVersion: UInt8 = 1
+
+    public static func encode(_ facts: MarketplaceFacts) -> [UInt8] {
+        var out = Writer()
+        out.bytes.append(contentsOf: magic)
+        out.bytes.append(formatVersion)
+        out.int(facts.checkpoint)
+        out.int(facts.latestOccurredAt)
+        let therapists = facts.therapists.sorted { $0.key < $1.key }
+        out.int(Int64(therapists.count))
+        for (id, joined) in therapists {
+            out.string(id)
+            out.int(joined)
+        }
+        let views = facts.views.sorted { $0.key < $1.key }
+        out.int(Int64(views.count))
+        for (id, times) in views {
+            out.string(id)
+            out.int(Int64(times.count))
+            for time in times { out.int(time) }
+        }
+        out.int(Int64(facts.cases.count))
+        for c in facts.cases {
+            out.string(c.caseId)
+            out.string(c.therapistId)
+            out.string(c.clientId)
+            out.int(c.openedAt)
+            out.optionalString(c.rematchedFrom)
+            out.optionalInt(c.firstReplyAt)
+            out.int(Int64(c.charged.count))
+            for s in c.charged {
+                out.int(s.at)
+                out.int(s.price)
+                out.bytes.append(s.kind.rawValue)
+            }
+            out.int(Int64(c.uncharged.count))
+            for time in c.uncharged { out.int(time) }
+            out.int(Int64(c.exclusions.count))
+            for span in c.exclusions {
+                out.int(span.from)
+                out.optionalInt(span.until)
+            }
+            out.optionalInt(c.refusedAt)
+            out.int(Int64(c.pending.count))
+            for p in c.pending {
+                out.string(p.sessionId)
+                out.int(p.price)
+            }
+        }
+        return out.bytes
+    }
+
+    /// Reads what ``encode(_:)`` wrote; throws on anything else.
+    public static func decode(_ bytes: [UInt8]) throws(FactsCodecError) -> MarketplaceFacts {
+        var input = Reader(bytes: bytes)
+        guard bytes.count >= 4, Array(bytes[0..<3]) == magic else { throw FactsCodecError(reason: "not a facts state") }
+        guard bytes[3] == formatVersion else { throw FactsCodecError(reason: "facts format \(bytes[3]), expected \(formatVersion)") }
+        input.offset = 4
+        var facts = MarketplaceFacts()
+        let checkpoint = try input.int()
+        facts.latestOccurredAt = try input.int()
+        for _ in 0..<(try input.count()) {
+            let id = try input.string()
+            facts.restoreTherapist(id, joinedAt: try input.int())
+        }
+        for _ in 0..<(try input.count()) {
+            let id = try input.string()
+            var times: [Int64] = []
+            let n = try input.count()
+            times.reserveCapacity(n)
+            for _ in 0..<n { times.append(try input.int()) }
+            facts.restoreViews(id, times)
+        }
+        for _ in 0..<(try input.count()) {
+            var c = CaseFacts(
+                caseId: try input.string(), therapistId: try input.string(), clientId: try input.string(),
+                openedAt: try input.int(), rematchedFrom: try input.optionalString())
+            c.firstReplyAt = try input.optionalInt()
+            for _ in 0..<(try input.count()) {
+                let at = try input.int()
+                let price = try input.int()
+                guard let kind = ChargedSession.Kind(rawValue: try input.byte()) else {
+                    throw FactsCodecError(reason: "bad session kind at byte \(input.offset)")
+                }
+                c.charged.append(ChargedSession(at: at, price: price, kind: kind))
+            }
+            for _ in 0..<(try input.count()) { c.uncharged.append(try input.int()) }
+            for _ in 0..<(try input.count()) {
+                c.exclusions.append(ExclusionSpan(from: try input.int(), until: try input.optionalInt()))
+            }
+            c.refusedAt = try input.optionalInt()
+            for _ in 0..<(try input.count()) {
+                c.pending.append(.init(sessionId: try input.string(), price: try input.int()))
+            }
+            facts.restoreCase(c)
+        }
+        guard input.offset == bytes.count else { throw FactsCodecError(reason: "trailing bytes") }
+        facts.checkpoint = checkpoint
+        return facts
+    }
+
+    struct Writer {
+        var bytes: [UInt8] = []
+        mutating func int(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func string(_ value: String) {
+            int(Int64(value.utf8.count))
+            bytes.append(contentsOf: value.utf8)
+        }
+        mutating func optionalString(_ value: String?) {
+            if let value {
+                bytes.append(1)
+                string(value)
+            } else {
+                bytes.append(0)
+            }
+        }
+        mutating func optionalInt(_ value: Int64?) {
+            if let value {
+                bytes.append(1)
+                int(value)
+            } else {
+                bytes.append(0)
+            }
+        }
+    }
+
+    struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+        mutating func byte() throws(FactsCodecError) -> UInt8 {
+            guard offset < bytes.count else { throw FactsCodecError(reason: "truncated") }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+        mutating func int() throws(FactsCodecError) -> Int64 {
+            guard offset + 8 <= bytes.count else { throw FactsCodecError(reason: "truncated") }
+            defer { offset += 8 }
+            return bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int64.self)) }
+        }
+        mutating func count() throws(FactsCodecError) -> Int {
+            let value = try int()
+            guard value >= 0, value <= bytes.count else { throw FactsCodecError(reason: "bad count at byte \(offset)") }
+            return Int(value)
+        }
+        mutating func string() throws(FactsCodecError) -> String {
+            let length = try count()
+            guard offset + length <= bytes.count else { throw FactsCodecError(reason: "truncated string") }
+            defer { offset += length }
+            return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
+        }
+        mutating func optionalString() throws(FactsCodecError) -> String? { try byte() == 1 ? try string() : nil }
+        mutating func optionalInt() throws(FactsCodecError) -> Int64? { try byte() == 1 ? try int() : nil }
+    }
+}
+
+/// A saved facts state that cannot be read (another format, or damaged).
+public struct FactsCodecError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "saved statistics state unreadable: \(reason)" }
+}
+
+extension MarketplaceFacts {
+    mutating func restoreTherapist(_ id: String, joinedAt: Int64) { therapistsStorage[id] = joinedAt }
+    mutating func restoreViews(_ id: String, _ times: [Int64]) { viewsStorage[id] = times }
+    mutating func restoreCase(_ facts: CaseFacts) { appendCase(facts) }
+}

@@ -1,0 +1,123 @@
+public import CaseloadCoding
+
+extension MarketplaceFacts {
+    /// Every therapist's statistics as of `asOf` over `window`.
+    ///
+    /// What "in the window" means, per figure (the window is the `days` days
+    /// up to and including `asOf`; no `days` means all history up to `asOf`):
+    /// - inquiries and what follows them (excluded, counted, replied, first
+    ///   sessions, refusals): cases *opened* in the window, judged as of `asOf`;
+    /// - profile views: views in the window;
+    /// - sessions held, cancellations, no-shows, revenue and commission:
+    ///   sessions *charged or cancelled* in the window;
+    /// - retention: the converted, non-refused cases with a charged session in
+    ///   the window ("clients seen in the window"); sessions per client counts
+    ///   their charged sessions in the window, and a client "has a second
+    ///   session" when the case has two charged sessions by `asOf` — so a
+    ///   weekly long-term client counts fully, not only in the month it began;
+    /// - the new-client fee: cases that *converted* (first charged session) in the window.
+    /// Without `days`, these are exactly the issue's all-history definitions.
+    public func snapshot(_ window: StatisticsWindow, asOf: Timestamp) -> StatisticsSnapshot {
+        let end = asOf.microsecondsSinceEpoch
+        let start = window.days.map { end - Int64($0) * 86_400_000_000 } ?? Int64.min
+        func inWindow(_ instant: Int64) -> Bool { instant > start && instant <= end }
+
+        var rows: [String: Accumulator] = [:]
+        for therapistId in therapists.keys { rows[therapistId] = Accumulator(therapistId: therapistId) }
+        var platform = Accumulator(therapistId: "platform")
+
+        for (therapistId, times) in views {
+            let count = Self.count(times, after: start, upTo: end)
+            rows[therapistId, default: Accumulator(therapistId: therapistId)].statistics.profileViews += count
+            platform.statistics.profileViews += count
+        }
+        for facts in cases where facts.openedAt <= end {
+            var row = rows[facts.therapistId] ?? Accumulator(therapistId: facts.therapistId)
+            row.add(facts, window: window, inWindow: inWindow, asOf: end)
+            platform.add(facts, window: window, inWindow: inWindow, asOf: end)
+            rows[facts.therapistId] = row
+        }
+        let therapists = rows.values.map { $0.finished() }.sorted { $0.therapistId < $1.therapistId }
+        return StatisticsSnapshot(window: window, therapists: therapists, platform: platform.finished())
+    }
+
+    /// How many sorted-ish `times` fall in (start, end].
+    static func count(_ times: [Int64], after start: Int64, upTo end: Int64) -> Int {
+        var count = 0
+        for time in times where time > start && time <= end { count += 1 }
+        return count
+    }
+}
+
+/// Sums one therapist's (or the platform's) figures case by case.
+struct Accumulator {
+    var statistics: TherapistStatistics
+    var responseSeconds: [Double] = []
+
+    init(therapistId: String) { statistics = TherapistStatistics(therapistId: therapistId) }
+
+    mutating func add(_ facts: CaseFacts, window: StatisticsWindow, inWindow: (Int64) -> Bool, asOf: Int64) {
+        let refused = facts.refusedAt.map { $0 <= asOf } ?? false
+        if inWindow(facts.openedAt) {
+            statistics.inquiries += 1
+            if window.honourExclusions, facts.isExcluded(at: asOf) {
+                statistics.excludedInquiries += 1
+            } else {
+                statistics.countedInquiries += 1
+                if let replied = facts.firstReplyAt, replied <= asOf {
+                    statistics.repliedInquiries += 1
+                    responseSeconds.append(Double(replied - facts.openedAt) / 1_000_000)
+                }
+                if let converted = facts.convertedAt, converted <= asOf { statistics.firstSessions += 1 }
+                if refused { statistics.refusals += 1 }
+            }
+        }
+        // Sessions by when they were charged or cancelled.
+        var chargedByAsOf = 0
+        var chargedInWindow = 0
+        for session in facts.charged where session.at <= asOf {
+            chargedByAsOf += 1
+            guard inWindow(session.at) else { continue }
+            chargedInWindow += 1
+            switch session.kind {
+            case .held: statistics.sessionsHeld += 1
+            case .lateCancellation: statistics.lateCancellations += 1
+            case .noShow: statistics.noShows += 1
+            }
+            statistics.chargedSessions += 1
+            statistics.sessionRevenue += session.price
+            statistics.platformFees += window.feeModel.commission(on: session.price)
+        }
+        for cancelled in facts.uncharged where inWindow(cancelled) { statistics.earlyCancellations += 1 }
+        if let first = facts.charged.first, first.at <= asOf, inWindow(first.at) {
+            statistics.platformFees += window.feeModel.newClientFee(firstSessionPrice: first.price)
+        }
+        // Retention: clients seen in the window, refusals left out when honoured.
+        let excluded = window.honourExclusions && facts.isExcluded(at: asOf)
+        if chargedInWindow > 0, !excluded, !(window.honourRefusals && refused) {
+            statistics.retainedClients += 1
+            statistics.chargedSessionsOfRetainedClients += chargedInWindow
+            if chargedByAsOf >= 2 { statistics.clientsWithSecondSession += 1 }
+        }
+    }
+
+    func finished() -> TherapistStatistics {
+        var result = statistics
+        func rate(_ numerator: Int, _ denominator: Int) -> Double? {
+            denominator == 0 ? nil : Double(numerator) / Double(denominator)
+        }
+        result.conversionToFirstSession = rate(result.firstSessions, result.countedInquiries)
+        result.returnRate = rate(result.clientsWithSecondSession, result.retainedClients)
+        result.sessionsPerClient = rate(result.chargedSessionsOfRetainedClients, result.retainedClients)
+        result.profileEfficiency = rate(result.inquiries, result.profileViews)
+        result.medianFirstResponseSeconds = Self.median(responseSeconds)
+        return result
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}
