@@ -87,6 +87,12 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Audit: case timelines, who did what, exclusions, and `explain`.
+        .target(
+            name: "CaseloadAudit",
+            dependencies: ["Caseload", "CaseloadDomain", "CaseloadStatistics", "EventStore", "CaseloadCoding"],
+            swiftSettings: strict),
+
         // Realistic marketplace histories of any size, through the domain's rules.
         .target(
             name: "CaseloadGenerator",
@@ -98,7 +104,7 @@ let package = Package(
             name: "CaseloadCLI",
             dependencies: [
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
-                "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator",
+                "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator", "CaseloadAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -109,7 +115,7 @@ let package = Package(
             name: "CaseloadBench",
             dependencies: [
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding", "CaseloadGenerator",
-                "CaseloadStatistics", "CaseloadRatings",
+                "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit",
             ],
             swiftSettings: strict),
 
@@ -133,6 +139,10 @@ let package = Package(
         .testTarget(
             name: "CaseloadGeneratorTests",
             dependencies: ["CaseloadGenerator", "Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadAuditTests",
+            dependencies: ["CaseloadAudit", "Caseload", "CaseloadDomain", "CaseloadStatistics", "EventStore", "EventStoreTesting", "EventStoreSQLite"],
             swiftSettings: strict),
         .testTarget(
             name: "CaseloadTests",

@@ -224,6 +224,8 @@ public struct LogQuery: Hashable, Sendable {
     public var types: Set<String>?
     /// Only this stream (nil = all).
     public var stream: StreamID?
+    /// Only events caused by this actor, such as `support:agent-7` (nil = all).
+    public var actor: String?
     /// Only events that had happened by then (`occurredAt <= bound`): "as of".
     public var occurredAtOrBefore: Timestamp?
     /// Only events the log knew by then (`recordedAt <= bound`): "known at".
@@ -232,13 +234,14 @@ public struct LogQuery: Hashable, Sendable {
     public var upToPosition: Int64?
 
     public init(
-        after: Int64 = 0, limit: Int = 1000, types: Set<String>? = nil, stream: StreamID? = nil,
+        after: Int64 = 0, limit: Int = 1000, types: Set<String>? = nil, stream: StreamID? = nil, actor: String? = nil,
         occurredAtOrBefore: Timestamp? = nil, recordedAtOrBefore: Timestamp? = nil, upToPosition: Int64? = nil
     ) {
         self.after = after
         self.limit = limit
         self.types = types
         self.stream = stream
+        self.actor = actor
         self.occurredAtOrBefore = occurredAtOrBefore
         self.recordedAtOrBefore = recordedAtOrBefore
         self.upToPosition = upToPosition
@@ -248,6 +251,7 @@ public struct LogQuery: Hashable, Sendable {
     public func matches(_ event: RecordedEvent) -> Bool {
         if let types, !types.contains(event.type) { return false }
         if let stream, event.stream != stream { return false }
+        if let actor, event.metadata.actor != actor { return false }
         if let bound = occurredAtOrBefore, event.metadata.occurredAt > bound { return false }
         if let bound = recordedAtOrBefore, event.metadata.recordedAt > bound { return false }
         if let bound = upToPosition, event.position > bound { return false }

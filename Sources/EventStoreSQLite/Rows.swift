@@ -110,8 +110,15 @@ enum Queries {
         var sql = "SELECT \(Schema.eventColumns) FROM events WHERE position > ?"
         if query.upToPosition != nil { sql += " AND position <= ?" }
         if query.stream != nil { sql += " AND stream_id = ?" }
+        if query.actor != nil { sql += " AND actor = ?" }
         let types = query.types.map { $0.sorted() }
-        if let types { sql += " AND type IN (\(types.map { _ in "?" }.joined(separator: ",")))" }
+        if let types {
+            // A few types (an audit query) may use the type index; many types
+            // (a replay) must scan in position order — the unary `+` keeps
+            // SQLite from sorting most of the log through the index instead.
+            let column = types.count <= 4 ? "type" : "+type"
+            sql += " AND \(column) IN (\(types.map { _ in "?" }.joined(separator: ",")))"
+        }
         if query.occurredAtOrBefore != nil { sql += " AND occurred_at <= ?" }
         if query.recordedAtOrBefore != nil { sql += " AND recorded_at <= ?" }
         sql += " ORDER BY position LIMIT ?"
@@ -122,6 +129,7 @@ enum Queries {
         statement.bind(next(), query.after)
         if let bound = query.upToPosition { statement.bind(next(), bound) }
         if let stream = query.stream { statement.bind(next(), stream.rawValue) }
+        if let actor = query.actor { statement.bind(next(), actor) }
         for type in types ?? [] { statement.bind(next(), type) }
         if let bound = query.occurredAtOrBefore { statement.bind(next(), bound.microsecondsSinceEpoch) }
         if let bound = query.recordedAtOrBefore { statement.bind(next(), bound.microsecondsSinceEpoch) }

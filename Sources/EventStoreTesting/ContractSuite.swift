@@ -208,7 +208,9 @@ public enum EventStoreContract {
                 let type = n % 2 == 0 ? "Even" : "Odd"
                 _ = try await store.append(
                     to: stream("s-\(n % 3)"), expected: .any,
-                    [sampleEvent(n, type: type, occurredAt: Timestamp(secondsSinceEpoch: 1_000 + Int64(n)))])
+                    [sampleEvent(
+                        n, type: type, occurredAt: Timestamp(secondsSinceEpoch: 1_000 + Int64(n)),
+                        actor: n % 4 == 0 ? "support:a4" : "system:test")])
                 clock.advance(seconds: 10)
             }
             let s1 = try await store.readStream(stream("s-1"), fromVersion: 2, limit: 10)
@@ -221,6 +223,10 @@ public enum EventStoreContract {
             try await check(asOf.map(\.position) == [1, 2, 3, 4], "as of \(asOf.map(\.position))")
             let knownAt = try await store.read(LogQuery(limit: 100, recordedAtOrBefore: Timestamp(secondsSinceEpoch: 1_700_000_020)))
             try await check(knownAt.map(\.position) == [1, 2, 3], "known at \(knownAt.map(\.position))")
+            let byActor = try await store.read(LogQuery(limit: 100, actor: "support:a4"))
+            try await check(byActor.map(\.position) == [4, 8], "by actor \(byActor.map(\.position))")
+            let actorAndType = try await store.read(LogQuery(limit: 100, types: ["Even"], actor: "support:a4"))
+            try await check(actorAndType.map(\.position) == [4, 8], "actor and type")
             let inStream = try await store.read(LogQuery(after: 2, limit: 100, stream: stream("s-2")))
             try await check(inStream.map(\.position) == [5, 8], "stream filter \(inStream.map(\.position))")
             var all: [Int64] = []

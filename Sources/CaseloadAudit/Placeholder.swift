@@ -1,0 +1,1 @@
+// Audit queries: see the audit work.
