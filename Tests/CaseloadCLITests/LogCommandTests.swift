@@ -25,7 +25,7 @@ import Testing
         #expect((events[0]["hash"] as? String)?.count == 64)
         let head = try CLI.run(["head", "--db", db, "--json"])
         #expect(head.stdout.hasPrefix(#"{"position":3,"#))
-        let verify = try CLI.run(["verify", "--db", db])
+        let verify = try CLI.run(["verify", "--db", db, "--chain-only"])
         #expect(verify.status == 0)
         #expect(verify.stdout.hasPrefix("chain holds: 3 events"))
     }
@@ -36,10 +36,10 @@ import Testing
         let input = (1...6).map { appendLine(stream: "case-\($0)", tag: "t\($0)", count: 1) }.joined(separator: "\n")
         #expect(try CLI.run(["append", "--db", db, "-"], input: input).status == 0)
         try execute(db, "UPDATE events SET payload = replace(payload, 't4', 't5') WHERE position = 4")
-        let verify = try CLI.run(["verify", "--db", db, "--json"])
+        let verify = try CLI.run(["verify", "--db", db, "--json", "--chain-only"])
         #expect(verify.status == 2)
         #expect(verify.stdout.contains(#""firstBadPosition":4"#))
-        let human = try CLI.run(["verify", "--db", db])
+        let human = try CLI.run(["verify", "--db", db, "--chain-only"])
         #expect(human.stdout.hasPrefix("chain broken at position 4"))
     }
 
@@ -62,7 +62,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains("line 2"))
         #expect(result.stderr.contains("stream id is empty"))
-        let verify = try CLI.run(["verify", "--db", db])
+        let verify = try CLI.run(["verify", "--db", db, "--chain-only"])
         #expect(verify.stdout.hasPrefix("chain holds: 1 events"))
     }
 }
