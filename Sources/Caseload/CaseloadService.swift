@@ -23,19 +23,31 @@ public struct CaseloadService: Sendable {
 
     /// Runs `command`; returns the recorded events, or throws a ``DomainError``
     /// (a rule refused it), an `EventStoreError`, or ``CommandContentionError``.
+    ///
+    /// `clientName` (with ``Command/openInquiry(caseId:clientId:therapistId:format:oneOff:)``)
+    /// is personal data: it goes to the vault, sealed under the client's key,
+    /// and the event carries only a reference to it.
     @discardableResult
     public func execute(
         _ command: Command, by actor: CaseloadDomain.Actor, at time: Timestamp, commandID: UUID,
-        correlationID: UUID? = nil, causationID: UUID? = nil
+        correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
     ) async throws -> [RecordedEvent] {
         if let first = try await store.event(id: commandID) {
             return try await recordedEvents(of: commandID, first: first)
         }
         for _ in 0..<maxAttempts {
             let streams = try await load(for: command)
-            let events = try Rules.decide(
+            var events = try Rules.decide(
                 command, actor: actor, at: time, caseState: streams.caseState, therapistState: streams.therapistState,
                 profileState: streams.profileState, newTherapistState: streams.newTherapistState)
+            if let clientName, case .openInquiry(_, let clientId, _, _, _) = command, let first = events.first {
+                let ref = PersonalDataVault.reference(for: commandID)
+                _ = try await store.withTransaction { transaction in
+                    try PersonalDataVault.storeClientName(clientName, clientId: clientId, ref: ref, in: &transaction)
+                    return true
+                }
+                events[0] = first.withClientNameRef(ref)
+            }
             var appends: [StreamAppend] = []
             for (index, event) in events.enumerated() {
                 let id = index == 0 ? commandID : UUID.derived(from: commandID, index: index)

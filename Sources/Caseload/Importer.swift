@@ -12,9 +12,9 @@ public struct ImportSummary: Sendable, Hashable {
     public var appended = 0
     /// Lines whose `eventId` was already in the log (a retried import).
     public var skipped = 0
-    /// InquiryOpened lines whose `clientName` was dropped: personal data is
-    /// never stored in the log.
-    public var droppedClientNames = 0
+    /// InquiryOpened lines whose `clientName` went to the personal-data vault
+    /// (encrypted, erasable) instead of the log.
+    public var clientNamesStored = 0
     /// Positions of the first and last appended event.
     public var firstPosition: Int64?
     public var lastPosition: Int64?
@@ -104,8 +104,13 @@ public enum Importer {
                     continue
                 }
                 try state.prepare(for: line.input, load)
-                let event = try state.judgeAndApply(line.input, occurredAt: line.occurredAt, actor: line.actor)
-                if line.input.droppedClientName != nil { summary.droppedClientNames += 1 }
+                var event = try state.judgeAndApply(line.input, occurredAt: line.occurredAt, actor: line.actor)
+                if let name = line.input.droppedClientName, case .inquiryOpened(let opened) = event {
+                    let ref = PersonalDataVault.reference(for: id)
+                    try PersonalDataVault.storeClientName(name, clientId: opened.clientId, ref: ref, in: &transaction)
+                    event = event.withClientNameRef(ref)
+                    summary.clientNamesStored += 1
+                }
                 let new = event.newEvent(
                     id: id, occurredAt: line.occurredAt, actor: line.actor, correlationID: line.correlationID,
                     causationID: line.causationID)

@@ -16,6 +16,8 @@ public struct MarketplaceState: Sendable {
     public private(set) var cases: [String: Versioned<CaseState>] = [:]
     public private(set) var therapists: [String: Versioned<TherapistState>] = [:]
     public private(set) var profiles: [String: Versioned<ProfileState>] = [:]
+    /// Client streams hold no state the rules consult, only their version.
+    public private(set) var clients: [String: Int64] = [:]
 
     public init() {}
 
@@ -28,6 +30,7 @@ public struct MarketplaceState: Sendable {
         if streamName.hasPrefix("case-") { return cases[String(streamName.dropFirst(5))]?.version }
         if streamName.hasPrefix("therapist-") { return therapists[String(streamName.dropFirst(10))]?.version }
         if streamName.hasPrefix("profile-") { return profiles[String(streamName.dropFirst(8))]?.version }
+        if streamName.hasPrefix("client-") { return clients[String(streamName.dropFirst(7))] }
         return nil
     }
 
@@ -61,6 +64,10 @@ public struct MarketplaceState: Sendable {
                 if let origin = opened.rematchedFrom { try loadCase(origin, load) }
             } else if let therapistId = cases[caseId]?.state?.therapistId {
                 try loadTherapist(therapistId, load)
+            }
+        } else if case .event(.clientDataErased(let erased)) = input.content {
+            if clients[erased.clientId] == nil {
+                clients[erased.clientId] = Int64(try load(StreamCategory.client.streamName(erased.clientId)).count)
             }
         } else if let event = input.event, let therapistId = event.therapistId {
             try loadTherapist(therapistId, load)
@@ -127,6 +134,9 @@ public struct MarketplaceState: Sendable {
             ProfileState.evolve(&entry.state, event, occurredAt: occurredAt)
             entry.version += 1
             profiles[therapistId] = entry
+        case .client:
+            // Client streams (erasures) carry no state the rules consult.
+            if case .clientDataErased(let erased) = event { clients[erased.clientId, default: 0] += 1 }
         }
     }
 }

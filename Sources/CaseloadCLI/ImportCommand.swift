@@ -17,7 +17,8 @@ struct ImportCommand: AsyncParsableCommand {
             The stream is derived from the type and data. Every line passes the same rules as a live
             command; a file with any bad line is rejected whole (exit 1, naming the line), nothing stored.
             Lines whose eventId is already in the log are skipped, so a retried import appends nothing twice.
-            A clientName in InquiryOpened is personal data: it is dropped, never stored in the log, and counted.
+            A clientName in InquiryOpened is personal data: it is sealed in the vault under the client's own key
+            and the event carries only a reference (clientNameRef); `caseload erase client` destroys it.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -54,7 +55,7 @@ struct ImportCommand: AsyncParsableCommand {
             writer.key("lines"); writer.int(summary.lines)
             writer.key("appended"); writer.int(summary.appended)
             writer.key("skipped"); writer.int(summary.skipped)
-            writer.key("droppedClientNames"); writer.int(summary.droppedClientNames)
+            writer.key("clientNamesStored"); writer.int(summary.clientNamesStored)
             writer.key("firstPosition"); if let p = summary.firstPosition { writer.int(p) } else { writer.null() }
             writer.key("lastPosition"); if let p = summary.lastPosition { writer.int(p) } else { writer.null() }
             writer.endObject()
@@ -64,8 +65,8 @@ struct ImportCommand: AsyncParsableCommand {
             if let first = summary.firstPosition, let last = summary.lastPosition { text += " (positions \(first)–\(last))" }
             if summary.skipped > 0 { text += "; skipped \(summary.skipped) already in the log" }
             print(text)
-            if summary.droppedClientNames > 0 {
-                Console.note("note: dropped clientName from \(summary.droppedClientNames) inquiries: personal data is not stored in the log")
+            if summary.clientNamesStored > 0 {
+                Console.note("note: \(summary.clientNamesStored) client names went to the personal-data vault (encrypted, erasable), not the log")
             }
         }
     }

@@ -335,6 +335,7 @@ struct DecodeContext {
         case .antifraudFlagConfirmed:
             let (caseId, explanation) = try decodeCaseAndExplanation(&scanner)
             event = .antifraudFlagConfirmed(AntifraudFlagConfirmed(caseId: caseId, explanation: explanation))
+        case .clientDataErased: event = try decodeClientDataErased(&scanner)
         }
         try validate(event, scanner)
         return event
@@ -402,6 +403,34 @@ struct DecodeContext {
             ProfileViewed(therapistId: try required(therapistId, "therapistId", scanner), visitorId: visitorId))
     }
 
+    private func decodeClientDataErased(_ scanner: inout JSONScanner) throws -> CaseloadEvent {
+        var clientId: String?
+        var fields: [String]?
+        var records: Int?
+        var object = try scanner.beginObject()
+        while let key = try scanner.nextKey(&object) {
+            switch key {
+            case "clientId":
+                try once(clientId, key, scanner)
+                clientId = try string(&scanner, key)
+            case "fields":
+                try once(fields, key, scanner)
+                var list: [String] = []
+                var array = try scanner.beginArray()
+                while try scanner.nextElement(&array) { list.append(try string(&scanner, key)) }
+                fields = list
+            case "records":
+                try once(records, key, scanner)
+                records = Int(try scanner.readInt())
+            default: throw unknown(key, scanner)
+            }
+        }
+        return .clientDataErased(
+            ClientDataErased(
+                clientId: try required(clientId, "clientId", scanner), fields: try required(fields, "fields", scanner),
+                records: try required(records, "records", scanner)))
+    }
+
     private func decodeInquiryOpened(_ scanner: inout JSONScanner, clientName: inout String?) throws
         -> CaseloadEvent
     {
@@ -411,6 +440,7 @@ struct DecodeContext {
         var format: InquiryFormat?
         var oneOff: Bool?
         var rematchedFrom: String?
+        var clientNameRef: String?
         var object = try scanner.beginObject()
         while let key = try scanner.nextKey(&object) {
             switch key {
@@ -423,6 +453,9 @@ struct DecodeContext {
             case "clientName" where mode == .input:
                 try once(clientName, key, scanner)
                 clientName = try string(&scanner, key)
+            case "clientNameRef" where version >= 2:
+                try once(clientNameRef, key, scanner)
+                clientNameRef = try string(&scanner, key)
             case "format":
                 try once(format, key, scanner)
                 format = try enumeration(&scanner, key, as: InquiryFormat.self)
@@ -445,7 +478,7 @@ struct DecodeContext {
                 therapistId: try required(therapistId, "therapistId", scanner),
                 format: try required(format, "format", scanner),
                 oneOff: try required(oneOff, "oneOff", scanner),
-                rematchedFrom: rematchedFrom))
+                rematchedFrom: rematchedFrom, clientNameRef: clientNameRef))
     }
 
     private func decodeCaseOnly(_ scanner: inout JSONScanner) throws -> String {

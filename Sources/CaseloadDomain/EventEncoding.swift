@@ -27,6 +27,7 @@ extension CaseloadEvent {
         case .inquiryOpened(let e):
             writer.key("caseId"); writer.string(e.caseId)
             writer.key("clientId"); writer.string(e.clientId)
+            if let ref = e.clientNameRef { writer.key("clientNameRef"); writer.string(ref) }
             writer.key("format"); writer.string(e.format.rawValue)
             writer.key("oneOff"); writer.bool(e.oneOff)
             if let origin = e.rematchedFrom { writer.key("rematchedFrom"); writer.string(origin) }
@@ -90,6 +91,10 @@ extension CaseloadEvent {
         case .antifraudFlagConfirmed(let e):
             writer.key("caseId"); writer.string(e.caseId)
             writer.key("explanation"); writer.string(e.explanation)
+        case .clientDataErased(let e):
+            writer.key("clientId"); writer.string(e.clientId)
+            writer.key("fields"); writer.strings(e.fields)
+            writer.key("records"); writer.int(e.records)
         }
         writer.endObject()
     }

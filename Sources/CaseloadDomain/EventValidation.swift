@@ -16,6 +16,7 @@ extension CaseloadEvent {
             try Validate.id(e.caseId, "caseId")
             try Validate.id(e.clientId, "clientId")
             try Validate.id(e.therapistId, "therapistId")
+            if let ref = e.clientNameRef { try Validate.personalDataRef(ref, "clientNameRef") }
             if let origin = e.rematchedFrom {
                 try Validate.id(origin, "rematchedFrom")
                 if origin == e.caseId { throw FieldProblem(field: "rematchedFrom", reason: "names the case itself") }
@@ -73,6 +74,11 @@ extension CaseloadEvent {
         case .antifraudFlagConfirmed(let e):
             try Validate.id(e.caseId, "caseId")
             try Validate.explanation(e.explanation)
+        case .clientDataErased(let e):
+            try Validate.id(e.clientId, "clientId")
+            guard !e.fields.isEmpty else { throw FieldProblem(field: "fields", reason: "names no field") }
+            for field in e.fields { try Validate.id(field, "fields") }
+            guard e.records >= 0 else { throw FieldProblem(field: "records", reason: "is negative") }
         }
     }
 }

@@ -51,11 +51,16 @@ public struct InquiryOpened: Sendable, Hashable {
     public var oneOff: Bool
     /// The refused case this one re-matches the client from.
     public var rematchedFrom: String?
+    /// Where the client's name, if the inquiry gave one, is kept: a reference
+    /// (`pd-<uuid>`) into the personal-data vault outside the log, so the name
+    /// can be erased without rewriting history. Added in schema version 2.
+    public var clientNameRef: String?
 
     public init(
         caseId: String, clientId: String, therapistId: String, format: InquiryFormat, oneOff: Bool,
-        rematchedFrom: String? = nil
+        rematchedFrom: String? = nil, clientNameRef: String? = nil
     ) {
+        self.clientNameRef = clientNameRef
         self.caseId = caseId
         self.clientId = clientId
         self.therapistId = therapistId
@@ -272,6 +277,25 @@ public struct AntifraudFlagConfirmed: Sendable, Hashable {
     }
 }
 
+// MARK: - Client stream
+
+/// A client's personal data was erased from the vault (their key and every
+/// encrypted value destroyed). The log never held the data, so history stays
+/// as it was; this event records that the erasure happened, and by whom.
+public struct ClientDataErased: Sendable, Hashable {
+    public var clientId: String
+    /// Which fields were erased, such as `clientName`.
+    public var fields: [String]
+    /// How many encrypted values were destroyed.
+    public var records: Int
+
+    public init(clientId: String, fields: [String], records: Int) {
+        self.clientId = clientId
+        self.fields = fields
+        self.records = records
+    }
+}
+
 // MARK: - The event
 
 /// One event of the marketplace: a case per event type of the contract.
@@ -300,6 +324,7 @@ public enum CaseloadEvent: Sendable, Hashable {
     case antifraudFlagDisputed(AntifraudFlagDisputed)
     case antifraudFlagCleared(AntifraudFlagCleared)
     case antifraudFlagConfirmed(AntifraudFlagConfirmed)
+    case clientDataErased(ClientDataErased)
 
     /// The event's type.
     public var type: EventType {
@@ -324,6 +349,7 @@ public enum CaseloadEvent: Sendable, Hashable {
         case .antifraudFlagDisputed: .antifraudFlagDisputed
         case .antifraudFlagCleared: .antifraudFlagCleared
         case .antifraudFlagConfirmed: .antifraudFlagConfirmed
+        case .clientDataErased: .clientDataErased
         }
     }
 
@@ -375,6 +401,7 @@ public enum CaseloadEvent: Sendable, Hashable {
         case .antifraudFlagDisputed(let e): e.caseId
         case .antifraudFlagCleared(let e): e.caseId
         case .antifraudFlagConfirmed(let e): e.caseId
+        case .clientDataErased(let e): e.clientId
         }
     }
 
@@ -404,6 +431,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     case antifraudFlagDisputed = "AntifraudFlagDisputed"
     case antifraudFlagCleared = "AntifraudFlagCleared"
     case antifraudFlagConfirmed = "AntifraudFlagConfirmed"
+    case clientDataErased = "ClientDataErased"
 
     /// The type's stable name, such as `SessionBooked`.
     public var name: String { rawValue }
@@ -433,18 +461,25 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
         case "AntifraudFlagDisputed": self = .antifraudFlagDisputed
         case "AntifraudFlagCleared": self = .antifraudFlagCleared
         case "AntifraudFlagConfirmed": self = .antifraudFlagConfirmed
+        case "ClientDataErased": self = .clientDataErased
         default: return nil
         }
     }
 
     /// The version producers write.
     public var currentSchemaVersion: Int {
-        self == .exclusionRequested ? 2 : 1
+        switch self {
+        case .exclusionRequested, .inquiryOpened: 2
+        default: 1
+        }
     }
 
     /// The versions the decoder reads (older ones are upcast to the current shape).
     public var supportedSchemaVersions: ClosedRange<Int> {
-        self == .exclusionRequested ? 1...2 : 1...1
+        switch self {
+        case .exclusionRequested, .inquiryOpened: 1...2
+        default: 1...1
+        }
     }
 
     /// The kind of stream events of this type go to.
@@ -452,6 +487,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .therapistJoined, .cancellationPolicySet: .therapist
         case .profileViewed: .profile
+        case .clientDataErased: .client
         default: .case
         }
     }

@@ -406,6 +406,11 @@ struct Judge {
             guard state.antifraudFlag.isOpen else {
                 throw fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to confirm")
             }
+
+        case .clientDataErased:
+            // Erasure is support's (or an automated retention job's) act; it
+            // touches no case, so no case state constrains it.
+            try allow([.support, .system])
         }
     }
 

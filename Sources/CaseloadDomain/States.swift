@@ -259,7 +259,7 @@ public struct CaseState: Sendable, Hashable {
             antifraudFlag = .cleared
         case .antifraudFlagConfirmed:
             antifraudFlag = .confirmed
-        case .inquiryOpened, .therapistJoined, .cancellationPolicySet, .profileViewed:
+        case .inquiryOpened, .therapistJoined, .cancellationPolicySet, .profileViewed, .clientDataErased:
             break
         }
     }

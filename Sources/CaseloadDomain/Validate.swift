@@ -55,6 +55,18 @@ enum Validate {
         return false
     }
 
+    /// A personal-data reference: `pd-` and a lowercase UUID.
+    static func personalDataRef(_ value: String, _ field: String) throws(FieldProblem) {
+        let hex = Set("0123456789abcdef")
+        let body = Array(value.dropFirst(3))
+        let dashes: Set<Int> = [8, 13, 18, 23]
+        let wellFormed = value.hasPrefix("pd-") && body.count == 36
+            && body.enumerated().allSatisfy { index, character in
+                dashes.contains(index) ? character == "-" : hex.contains(character)
+            }
+        guard wellFormed else { throw FieldProblem(field: field, reason: "is not a reference of the form pd-<lowercase uuid>") }
+    }
+
     static func id(_ value: String, _ field: String) throws(FieldProblem) {
         if let problem = idProblem(value) { throw FieldProblem(field: field, reason: "\(problem)") }
     }

@@ -63,6 +63,8 @@ public enum StreamCategory: String, Sendable, Hashable, CaseIterable {
     case profile
     /// `case-<caseId>`: one client's relationship with one therapist.
     case `case`
+    /// `client-<clientId>`: what concerns a client across cases (erasure of their personal data).
+    case client
 
     /// The stream's name for an id: `case-c1`.
     public func streamName(_ id: String) -> String { "\(rawValue)-\(id)" }

@@ -52,8 +52,38 @@ public protocol EventStore: Sendable {
     /// transaction, replacing what was saved under its name.
     func saveProjection(_ state: ProjectionState) async throws
 
+    /// A value in the personal-data vault, with its subject's key; nil when
+    /// there is none (never stored, or erased).
+    func personalData(ref: String) async throws -> PersonalDataRecord?
+
+    /// Reclaims freed space so that erased data leaves no bytes behind
+    /// (SQLite: checkpoint the WAL, VACUUM, truncate the WAL).
+    func compact() async throws
+
     /// Stops accepting work and releases the backend's resources.
     func close() async
+}
+
+/// One encrypted value of a subject's personal data, kept apart from the log.
+public struct PersonalDataRecord: Sendable, Hashable {
+    /// The reference an event carries, such as `pd-…`.
+    public var ref: String
+    /// Whose data it is (a client id); one key per subject.
+    public var subject: String
+    /// Which field, such as `clientName`.
+    public var field: String
+    /// The sealed (encrypted, authenticated) value.
+    public var sealed: [UInt8]
+    /// The subject's key, when read back (nil when storing).
+    public var key: [UInt8]?
+
+    public init(ref: String, subject: String, field: String, sealed: [UInt8], key: [UInt8]? = nil) {
+        self.ref = ref
+        self.subject = subject
+        self.field = field
+        self.sealed = sealed
+        self.key = key
+    }
 }
 
 /// A projection's state and the log position it has folded up to, saved
@@ -81,6 +111,13 @@ public protocol EventStoreTransaction {
     var head: LogHead { get }
     /// Same semantics as ``EventStore/append(_:)``, inside this transaction.
     mutating func append(_ appends: [StreamAppend]) throws -> AppendResult
+
+    /// The subject's vault key; stores `newKey` as it first if it has none.
+    mutating func personalDataKey(subject: String, createWith newKey: [UInt8]) throws -> [UInt8]
+    /// Stores (or replaces) one sealed value.
+    mutating func storePersonalData(_ record: PersonalDataRecord) throws
+    /// Destroys the subject's key and every value sealed with it; returns how many values.
+    mutating func erasePersonalData(subject: String) throws -> Int
 }
 
 extension EventStore {

@@ -74,6 +74,8 @@ public final class SQLiteEventStore: EventStore {
             }
             try db.execute("PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
             try db.execute("PRAGMA cache_size = -\(configuration.cacheSizeKiB)")
+            // Deleted content (erased personal data) is overwritten, not just unlinked.
+            try db.execute("PRAGMA secure_delete = ON")
             try Schema.migrate(db)
         } catch let error as EventStoreError {
             if error.code == .notAnEventStore || error.code == .storageFailure,
@@ -175,6 +177,31 @@ public final class SQLiteEventStore: EventStore {
             }
             try (transaction as! WriterConnection.Transaction).saveProjection(projection, savedAt: savedAt)
             return true
+        }
+    }
+
+    public func personalData(ref: String) async throws -> PersonalDataRecord? {
+        try checkOpen()
+        return try await readers.read { db in
+            let statement = try db.cached(
+                "SELECT d.subject, d.field, d.sealed, k.key FROM personal_data d JOIN personal_keys k ON k.subject = d.subject WHERE d.ref = ?")
+            defer { statement.reset() }
+            statement.bind(1, ref)
+            guard try statement.step() else { return nil }
+            return PersonalDataRecord(
+                ref: ref, subject: statement.string(0), field: statement.string(1), sealed: statement.byteArray(2),
+                key: statement.byteArray(3))
+        }
+    }
+
+    public func compact() async throws {
+        try checkOpen()
+        // Readers must not hold a snapshot while VACUUM rewrites the file.
+        readers.drain()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            writer.submit(.exclusive { connection in
+                continuation.resume(with: Result { try connection.compact() })
+            })
         }
     }
 

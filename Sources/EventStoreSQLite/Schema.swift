@@ -6,7 +6,7 @@ import EventStore
 /// one integer is all this schema needs).
 enum Schema {
     /// The format this build writes and reads.
-    static let currentVersion: Int64 = 3
+    static let currentVersion: Int64 = 4
 
     static let eventColumns = """
         position, event_id, stream_id, stream_version, type, schema_version, occurred_at, recorded_at, \
@@ -72,6 +72,21 @@ enum Schema {
         """
         CREATE INDEX events_by_actor ON events (actor, position);
         CREATE INDEX events_by_type ON events (type, position);
+        """,
+        // 4: the personal-data vault, apart from the log: one key per subject
+        // (a client), values sealed with it. Erasure deletes both.
+        """
+        CREATE TABLE personal_keys (
+            subject  TEXT PRIMARY KEY,
+            key      BLOB NOT NULL
+        );
+        CREATE TABLE personal_data (
+            ref      TEXT PRIMARY KEY,             -- what an event carries, e.g. pd-<uuid>
+            subject  TEXT NOT NULL,
+            field    TEXT NOT NULL,
+            sealed   BLOB NOT NULL                 -- AES-GCM combined: nonce | ciphertext | tag
+        );
+        CREATE INDEX personal_data_by_subject ON personal_data (subject);
         """,
     ]
 

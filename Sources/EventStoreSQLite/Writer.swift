@@ -224,6 +224,17 @@ final class WriterConnection {
         }
     }
 
+    /// Rewrites the file without freed pages, then empties the WAL, so that
+    /// deleted (erased) bytes are gone from both. `secure_delete` already
+    /// zeroes deleted content in place; VACUUM and the truncating checkpoints
+    /// remove the older copies a WAL may still hold.
+    func compact() throws {
+        let db = try connection()
+        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try db.execute("VACUUM")
+        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     /// Runs `body` in one transaction of its own (for `withTransaction`).
     func exclusiveTransaction<T>(_ body: (inout any EventStoreTransaction) throws -> T) throws -> T {
         let db = try connection()
@@ -255,6 +266,46 @@ final class WriterConnection {
 
         func event(id: UUID) throws -> RecordedEvent? {
             try Queries.event(try connection.connection(), id: id)
+        }
+
+        mutating func personalDataKey(subject: String, createWith newKey: [UInt8]) throws -> [UInt8] {
+            let db = try connection.connection()
+            let select = try db.cached("SELECT key FROM personal_keys WHERE subject = ?")
+            select.bind(1, subject)
+            let existing = try select.step() ? select.byteArray(0) : nil
+            select.reset()
+            if let existing { return existing }
+            let insert = try db.cached("INSERT INTO personal_keys (subject, key) VALUES (?, ?)")
+            defer { insert.reset() }
+            insert.bind(1, subject)
+            newKey.withUnsafeBytes { insert.bindBlob(2, $0) }
+            try insert.step()
+            return newKey
+        }
+
+        mutating func storePersonalData(_ record: PersonalDataRecord) throws {
+            let statement = try connection.connection().cached(
+                "INSERT OR REPLACE INTO personal_data (ref, subject, field, sealed) VALUES (?, ?, ?, ?)")
+            defer { statement.reset() }
+            statement.bind(1, record.ref)
+            statement.bind(2, record.subject)
+            statement.bind(3, record.field)
+            record.sealed.withUnsafeBytes { statement.bindBlob(4, $0) }
+            try statement.step()
+        }
+
+        mutating func erasePersonalData(subject: String) throws -> Int {
+            let db = try connection.connection()
+            let values = try db.cached("DELETE FROM personal_data WHERE subject = ?")
+            values.bind(1, subject)
+            try values.step()
+            values.reset()
+            let count = Int(db.changes)
+            let key = try db.cached("DELETE FROM personal_keys WHERE subject = ?")
+            defer { key.reset() }
+            key.bind(1, subject)
+            try key.step()
+            return count
         }
 
         func saveProjection(_ projection: ProjectionState, savedAt: Int64) throws {

@@ -15,6 +15,8 @@ public final class InMemoryEventStore: EventStore {
         var nextWaiter: UInt64 = 0
         var closed = false
         var projections: [String: ProjectionState] = [:]
+        var personalKeys: [String: [UInt8]] = [:]
+        var personalData: [String: PersonalDataRecord] = [:]
     }
 
     private let state = Mutex(State())
@@ -119,6 +121,25 @@ public final class InMemoryEventStore: EventStore {
             try AppendPlanner.validate(appends, limits: store.limits)
             return try store.appendLocked(appends, &state)
         }
+
+        mutating func personalDataKey(subject: String, createWith newKey: [UInt8]) throws -> [UInt8] {
+            if let key = state.personalKeys[subject] { return key }
+            state.personalKeys[subject] = newKey
+            return newKey
+        }
+
+        mutating func storePersonalData(_ record: PersonalDataRecord) throws {
+            var record = record
+            record.key = nil
+            state.personalData[record.ref] = record
+        }
+
+        mutating func erasePersonalData(subject: String) throws -> Int {
+            state.personalKeys[subject] = nil
+            let refs = state.personalData.values.filter { $0.subject == subject }.map(\.ref)
+            for ref in refs { state.personalData[ref] = nil }
+            return refs.count
+        }
     }
 
     public func withTransaction<T: Sendable>(
@@ -128,6 +149,7 @@ public final class InMemoryEventStore: EventStore {
             try checkOpen(state)
             let before = state.events.count
             let headBefore = state.head
+            let vaultBefore = (state.personalKeys, state.personalData)
             var transaction: any EventStoreTransaction = Transaction(store: self, state: state)
             state = State()
             do {
@@ -138,6 +160,7 @@ public final class InMemoryEventStore: EventStore {
                 state = (transaction as! Transaction).state
                 undo(&state, to: before)
                 state.head = headBefore
+                (state.personalKeys, state.personalData) = vaultBefore
                 throw error
             }
         }
@@ -241,6 +264,17 @@ public final class InMemoryEventStore: EventStore {
             state.projections[projection.name] = projection
         }
     }
+
+    public func personalData(ref: String) async throws -> PersonalDataRecord? {
+        try state.withLock { state in
+            try checkOpen(state)
+            guard var record = state.personalData[ref], let key = state.personalKeys[record.subject] else { return nil }
+            record.key = key
+            return record
+        }
+    }
+
+    public func compact() async throws {}
 
     public func close() async {
         let waiting = state.withLock { state in
