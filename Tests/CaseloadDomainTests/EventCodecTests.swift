@@ -368,8 +368,10 @@ func text(_ event: CaseloadEvent) -> String { String(decoding: event.encodedPayl
     }
 
     @Test func typeNamesAndVersionsAreTheContracts() {
-        #expect(EventType.allCases.count == 20)
-        #expect(EventType.allCases.filter { $0.currentSchemaVersion != 1 } == [.exclusionRequested])
+        #expect(EventType.allCases.count == 21)
+        #expect(EventType.allCases.filter { $0.currentSchemaVersion != 1 } == [.inquiryOpened, .exclusionRequested])
+        #expect(EventType.inquiryOpened.currentSchemaVersion == 2)
+        #expect(EventType.clientDataErased.streamCategory == .client)
         #expect(EventType.exclusionRequested.currentSchemaVersion == 2)
         #expect(CaseloadEvent.sessionHeld(SessionHeld(caseId: "c", sessionId: "s")).typeName == "SessionHeld")
         #expect(EventType.antifraudFlagConfirmed.name == "AntifraudFlagConfirmed")

@@ -29,6 +29,8 @@ struct Marketplace {
             ProfileState.evolve(&profiles[event.streamID], event, occurredAt: time)
         case .case:
             CaseState.evolve(&cases[event.streamID], event, occurredAt: time)
+        case .client:
+            break
         }
     }
 

@@ -43,4 +43,8 @@ let sampleEvents: [CaseloadEvent] = [
     .antifraudFlagDisputed(AntifraudFlagDisputed(caseId: "c1", explanation: "paid on platform", evidence: ["receipt-2"])),
     .antifraudFlagCleared(AntifraudFlagCleared(caseId: "c1", explanation: "receipt checks out")),
     .antifraudFlagConfirmed(AntifraudFlagConfirmed(caseId: "c1", explanation: "confirmed by billing")),
+    .inquiryOpened(InquiryOpened(
+        caseId: "c3", clientId: "k3", therapistId: "t1", format: .individual, oneOff: true,
+        clientNameRef: "pd-0b8e5f7c-2d41-4c3a-9e61-7f2a1b3c4d5e")),
+    .clientDataErased(ClientDataErased(clientId: "k1", fields: ["clientName"], records: 2)),
 ]

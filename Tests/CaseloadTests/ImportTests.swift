@@ -41,13 +41,14 @@ let history: [String] = [
         let store = try scratch.store()
         let summary = try await Importer.importFile(path, into: store)
         #expect(summary.appended == 5)
-        #expect(summary.droppedClientNames == 1)
+        #expect(summary.clientNamesStored == 1)
         #expect(summary.firstPosition == 1 && summary.lastPosition == 5)
         let events = try await store.read(LogQuery(limit: 10))
         #expect(events.map(\.type) == ["TherapistJoined", "InquiryOpened", "CancellationPolicySet", "SessionBooked", "SessionCancelled"])
         #expect(events.map(\.stream.rawValue) == ["therapist-t1", "case-c1", "therapist-t1", "case-c1", "case-c1"])
         #expect(events[4].payload.text == #"{"by":"client","caseId":"c1","late":true,"policyNoticeHours":48,"sessionId":"s1"}"#)
         #expect(!events[1].payload.text.contains("Olena"), "personal data never reaches the log")
+        #expect(events[1].payload.text.contains("clientNameRef"))
         await store.close()
     }
 
