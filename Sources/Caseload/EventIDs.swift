@@ -41,7 +41,8 @@ public struct EventIDGenerator: Sendable {
 }
 
 extension UUID {
-    init(high: UInt64, low: UInt64) {
+    /// A UUID from its 128 bits, most significant first.
+    public init(high: UInt64, low: UInt64) {
         let bytes = withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) }
         self = UUID(uuid: (
             bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],

@@ -46,6 +46,8 @@ public struct SQLiteEventStoreConfiguration: Sendable {
 /// the busy timeout makes a writer wait for another's commit.
 public final class SQLiteEventStore: EventStore {
     public let path: String
+    /// The SQLite library's version, as linked.
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
     let configuration: SQLiteEventStoreConfiguration
     private let writer: Writer
     private let readers: ReaderPool

@@ -1,0 +1,88 @@
+import Caseload
+import CaseloadCoding
+import CaseloadDomain
+import EventStore
+import EventStoreSQLite
+import Foundation
+
+/// The benchmark harness: `Scripts/bench [--size 1M|10M] [--runs N] [--only NAME,…]`
+/// (or `swift run -c release CaseloadBench …`). Every figure is the median of
+/// several runs on a fresh file, printed next to its target, and written as
+/// JSON (bench-results/latest.json). Timings live here, never in tests.
+@main
+struct Bench {
+    static func main() async throws {
+        var options = BenchOptions()
+        do { try options.parse(CommandLine.arguments.dropFirst()) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n\(BenchOptions.usage)\n".utf8))
+            exit(64)
+        }
+        let harness = Harness(options: options)
+        try await harness.run()
+    }
+}
+
+struct BenchOptions {
+    var events = 1_000_000
+    var runs = 3
+    var only: Set<String>?
+    var output = "bench-results/latest.json"
+
+    static let usage = """
+        usage: CaseloadBench [--size N|1M|10M] [--runs N] [--only bench,…] [--output FILE]
+        benchmarks: \(Harness.names.joined(separator: ", "))
+        """
+
+    mutating func parse(_ arguments: ArraySlice<String>) throws {
+        var rest = arguments
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--size":
+                guard let value = rest.popFirst(), let parsed = Self.size(value) else { throw BenchError("--size takes a number such as 250k, 1M or 10M") }
+                events = parsed
+            case "--runs":
+                guard let value = rest.popFirst(), let parsed = Int(value), parsed >= 1 else { throw BenchError("--runs takes a number ≥ 1") }
+                runs = parsed
+            case "--only":
+                guard let value = rest.popFirst() else { throw BenchError("--only takes names") }
+                only = Set(value.split(separator: ",").map(String.init))
+                if let unknown = only?.subtracting(Harness.names).first { throw BenchError("no benchmark '\(unknown)'") }
+            case "--output":
+                guard let value = rest.popFirst() else { throw BenchError("--output takes a path") }
+                output = value
+            case "--help", "-h":
+                print(Self.usage)
+                exit(0)
+            default:
+                throw BenchError("unknown argument '\(argument)'")
+            }
+        }
+    }
+
+    static func size(_ text: String) -> Int? {
+        let lower = text.lowercased()
+        if let value = Double(lower.dropLast()), lower.hasSuffix("m") { return Int(value * 1_000_000) }
+        if let value = Double(lower.dropLast()), lower.hasSuffix("k") { return Int(value * 1_000) }
+        return Int(lower)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One measured figure: the median of its runs, beside its target.
+struct Figure {
+    var name: String
+    var unit: String
+    var runs: [Double]
+    var target: String
+    var met: Bool?
+    var note: String = ""
+
+    var median: Double {
+        let sorted = runs.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}

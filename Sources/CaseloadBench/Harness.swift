@@ -1,0 +1,221 @@
+import Caseload
+import CaseloadCoding
+import CaseloadDomain
+import EventStore
+import EventStoreSQLite
+import Foundation
+
+final class Harness {
+    static let names = ["bulk-append", "bulk-append-random-ids", "durable-appends", "scan-decode"]
+
+    let options: BenchOptions
+    var figures: [Figure] = []
+    let scratch: URL
+
+    init(options: BenchOptions) {
+        self.options = options
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("caseload-bench-\(getpid())")
+    }
+
+    func wanted(_ name: String) -> Bool { options.only?.contains(name) ?? true }
+
+    func run() async throws {
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        printMachine()
+        if wanted("bulk-append") || wanted("scan-decode") { try await bulkAndScan(randomIDs: false) }
+        if wanted("bulk-append-random-ids") { try await bulkAndScan(randomIDs: true) }
+        if wanted("durable-appends") { try await durableAppends() }
+        try writeJSON()
+    }
+
+    // MARK: Machine
+
+    var machine: [String: String] {
+        var cpu = "unknown"
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
+            cpu = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? cpu
+        }
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        return [
+            "cores": String(ProcessInfo.processInfo.activeProcessorCount), "cpu": cpu,
+            "memoryGiB": String(ProcessInfo.processInfo.physicalMemory >> 30), "loadAverage": load,
+            "sqlite": SQLiteEventStore.sqliteVersion, "durability": "synchronous=FULL (default) unless noted",
+        ]
+    }
+
+    func printMachine() {
+        let m = machine
+        print("machine: \(m["cores"]!) cores, \(m["cpu"]!), \(m["memoryGiB"]!) GiB; load average \(m["loadAverage"]!); SQLite \(m["sqlite"]!)")
+        print("settings: \(options.events) events, \(options.runs) runs each, medians; durability: \(m["durability"]!)")
+        print("")
+    }
+
+    func record(_ figure: Figure) {
+        figures.append(figure)
+        let runs = figure.runs.map { format($0) }.joined(separator: ", ")
+        let verdict = figure.met.map { $0 ? "met" : "NOT met" } ?? ""
+        print("\(figure.name): median \(format(figure.median)) \(figure.unit)  [runs: \(runs)]  target \(figure.target) \(verdict) \(figure.note)")
+    }
+
+    func format(_ value: Double) -> String {
+        value >= 100 ? String(Int(value.rounded())) : String(format: "%.3f", value)
+    }
+
+    func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
+
+    func freshStore(_ name: String, durability: Durability = .full) throws -> SQLiteEventStore {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(name) + suffix) }
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.durability = durability
+        return try SQLiteEventStore(path: path(name), configuration: configuration)
+    }
+
+    // MARK: Store benchmarks
+
+    /// Realistic payloads averaging about 200 bytes: bookings (~150 B) and
+    /// exclusion requests with an explanation and evidence (~250 B), as
+    /// canonical domain JSON so the scan can decode them into typed values.
+    static func payloadEvent(_ n: Int) -> CaseloadEvent {
+        let caseId = "c" + String(1_000_000 + n / 10)
+        if n % 2 == 0 {
+            return .sessionBooked(SessionBooked(
+                caseId: caseId, sessionId: "\(caseId)-s\(n % 10)", scheduledStart: Timestamp(secondsSinceEpoch: 1_710_000_000 + Int64(n)),
+                price: Money(amount: 150_000 + Int64(n % 7) * 25_000, currency: "UAH")))
+        }
+        return .exclusionRequested(ExclusionRequested(
+            caseId: caseId, reason: .accidentalContact,
+            explanation: "The client wrote that they opened the chat by accident while browsing profiles.",
+            evidence: ["screenshot-\(n)-1", "screenshot-\(n)-2"]))
+    }
+
+    func bulkAndScan(randomIDs: Bool) async throws {
+        var appendRates: [Double] = []
+        var scanRates: [Double] = []
+        var payloadBytes = 0
+        for run in 0..<options.runs {
+            let store = try freshStore("bulk.sqlite")
+            var ids = EventIDGenerator(seed: UInt64(run + 1))
+            var random = SystemRandomNumberGenerator()
+            let base = Timestamp(secondsSinceEpoch: 1_700_000_000)
+            // Build every batch first: the clock times appends, not event construction.
+            var batches: [[StreamAppend]] = []
+            var n = 0
+            while n < options.events {
+                var appends: [StreamAppend] = []
+                for streamStart in stride(from: n, to: min(n + 1000, options.events), by: 10) {
+                    var events: [NewEvent] = []
+                    for k in streamStart..<min(streamStart + 10, options.events) {
+                        let at = base.adding(microseconds: Int64(k) * 1000)
+                        let id = randomIDs ? UUID(high: random.next(), low: random.next()) : ids.next(at: at)
+                        let new = Self.payloadEvent(k).newEvent(id: id, occurredAt: at, actor: .client("k\(k / 10)"))
+                        if run == 0 { payloadBytes += new.payload.bytes.count }
+                        events.append(new)
+                    }
+                    appends.append(StreamAppend(stream: try StreamID("case-c\(1_000_000 + streamStart / 10)"), expected: .any, events: events))
+                }
+                batches.append(appends)
+                n += 1000
+            }
+            let start = ContinuousClock.now
+            for appends in batches { _ = try await store.append(appends) }
+            appendRates.append(Double(options.events) / (ContinuousClock.now - start).seconds)
+            batches.removeAll()
+            if !randomIDs {
+                let scanStart = ContinuousClock.now
+                var decoded = 0
+                for try await batch in store.batches(LogQuery(limit: 8192)) {
+                    for record in batch {
+                        _ = try record.domainEvent()
+                        decoded += 1
+                    }
+                }
+                precondition(decoded == options.events)
+                scanRates.append(Double(decoded) / (ContinuousClock.now - scanStart).seconds)
+            }
+            await store.close()
+        }
+        let average = payloadBytes / max(1, options.events)
+        if randomIDs {
+            record(Figure(
+                name: "bulk append, random v4 ids (1,000-event batches)", unit: "events/s", runs: appendRates,
+                target: "(for comparison)", met: nil, note: "payload ≈ \(average) B"))
+        } else {
+            if wanted("bulk-append") {
+                record(Figure(
+                    name: "bulk append (1,000-event batches, hash chain, v7 ids)", unit: "events/s", runs: appendRates,
+                    target: "≥ 200000", met: median(appendRates) >= 200_000, note: "payload ≈ \(average) B"))
+            }
+            if wanted("scan-decode") {
+                record(Figure(
+                    name: "full scan, payloads decoded into typed events", unit: "events/s", runs: scanRates,
+                    target: "≥ 1500000", met: median(scanRates) >= 1_500_000))
+            }
+        }
+    }
+
+    func durableAppends() async throws {
+        var rates: [Double] = []
+        let total = max(64 * 100, options.events / 5)
+        for run in 0..<options.runs {
+            let store = try freshStore("durable.sqlite", durability: .full)
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<64 {
+                    group.addTask {
+                        var ids = EventIDGenerator(seed: UInt64(run * 1000 + task + 1))
+                        let stream = try StreamID("case-durable-\(task)")
+                        for n in 0..<(total / 64) {
+                            let at = Timestamp(secondsSinceEpoch: 1_700_000_000 + Int64(n))
+                            let event = Harness.payloadEvent(n).newEvent(id: ids.next(at: at), occurredAt: at, actor: .system("bench"))
+                            _ = try await store.append(to: stream, expected: .any, [event])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            rates.append(Double(total / 64 * 64) / (ContinuousClock.now - start).seconds)
+            await store.close()
+        }
+        record(Figure(
+            name: "durable single-event appends, 64 concurrent tasks, synchronous=FULL", unit: "events/s acknowledged",
+            runs: rates, target: "≥ 50000", met: median(rates) >= 50_000, note: "\(total) appends a run"))
+    }
+
+    func median(_ values: [Double]) -> Double { Figure(name: "", unit: "", runs: values, target: "").median }
+
+    // MARK: Output
+
+    func writeJSON() throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("machine"); writer.beginObject()
+        for (key, value) in machine.sorted(by: { $0.key < $1.key }) { writer.key(key); writer.string(value) }
+        writer.endObject()
+        writer.key("events"); writer.int(options.events)
+        writer.key("runs"); writer.int(options.runs)
+        writer.key("figures"); writer.beginArray()
+        for figure in figures {
+            writer.beginObject()
+            writer.key("name"); writer.string(figure.name)
+            writer.key("unit"); writer.string(figure.unit)
+            writer.key("median"); writer.double(figure.median)
+            writer.key("runs"); writer.beginArray(); for run in figure.runs { writer.double(run) }; writer.endArray()
+            writer.key("target"); writer.string(figure.target)
+            writer.key("met"); if let met = figure.met { writer.bool(met) } else { writer.null() }
+            writer.key("note"); writer.string(figure.note)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        let url = URL(fileURLWithPath: options.output)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(writer.bytes).write(to: url)
+        print("\nwritten: \(options.output)")
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
