@@ -150,6 +150,7 @@ public enum RatingReport {
     /// those who leave it green (dashed); basement ranks are shaded per column.
     static func slopegraph(_ comparison: RatingComparison) -> String {
         let rules = comparison.labels.count
+        guard rules > 0 else { return "<p>No ratings to compare.</p>" }
         let maxRank = max(comparison.therapists.flatMap { $0.ranks.compactMap { $0 } }.max() ?? 1, 1)
         let labelled = comparison.therapists.count <= 60
         let step = maxRank <= 60 ? 16.0 : max(1200.0 / Double(maxRank), 0.5)
@@ -263,8 +264,10 @@ public enum RatingReport {
         return "#\(rank)"
     }
 
+    /// A number with `digits` decimals and a typographic minus sign.
     private static func fixed(_ value: Double, _ digits: Int) -> String {
-        String(format: "%.\(digits)f", value)
+        let text = String(format: "%.\(digits)f", value)
+        return text.hasPrefix("-") ? "−" + text.dropFirst() : text
     }
 
     /// A coordinate with at most two decimals.

@@ -1,5 +1,6 @@
 import CaseloadRatings
 import CaseloadStatistics
+import Foundation
 import Testing
 
 /// The same rule in the three formats, and the value each must read as.
@@ -162,6 +163,23 @@ enum ExampleRule {
         #expect(RuleFormat.sniff("just words") == nil)
         #expect(try RatingRule.parse(ExampleRule.toml) == ExampleRule.expected)
         #expect(try RatingRule.parse(ExampleRule.json, file: "no-extension") == ExampleRule.expected)
+    }
+
+    @Test func aRuleFileIsLoadedByPathWithItsFormatFromTheExtension() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caseload-ratings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("example.toml").path
+        try ExampleRule.toml.write(toFile: good, atomically: true, encoding: .utf8)
+        #expect(try RatingRule.load(path: good) == ExampleRule.expected)
+        #expect(try RatingRule.resolve(good) == ExampleRule.expected)
+
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try "name: bad\nmetrics: {a: {statistic: returnRate}}\nscore: a +\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let error = #expect(throws: RatingRuleError.self) { try RatingRule.load(path: bad) }
+        #expect(error?.file == bad)
+        #expect(error?.line == 3)
+        #expect(error?.description.hasPrefix("\(bad):3:") == true)
     }
 
     @Test func textInNoKnownFormatIsAnUnknownFormatError() {
