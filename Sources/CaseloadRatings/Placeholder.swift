@@ -1,1 +1,0 @@
-// Rating rules: see the ratings work.

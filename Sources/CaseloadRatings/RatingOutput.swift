@@ -1,0 +1,247 @@
+import CaseloadCoding
+
+// CSV (RFC 4180 quoting, "\n" line ends, empty for null) and compact JSON
+// (CaseloadCoding's JSONWriter, keys in a fixed order) for ratings and
+// comparisons. Numbers are written as JSON writes them: integral values
+// without a fraction, others in Swift's shortest round-tripping form.
+
+extension RatingResult {
+    /// One line per row: `therapistId,rank,score,tier,basement,reason`, then
+    /// one column per metric of the rule.
+    public func csv() -> String {
+        var table = CSVTable(header: ["therapistId", "rank", "score", "tier", "basement", "reason"] + rule.metrics.map(\.name))
+        for row in rows {
+            table.append([
+                row.therapistId, CSVTable.field(row.rank), CSVTable.field(row.score), row.tier ?? "", String(row.basement),
+                row.reason ?? "",
+            ] + row.metrics.map { CSVTable.field($0.value) })
+        }
+        return table.text
+    }
+
+    /// A JSON array of rows, ordered by rank:
+    /// `{"therapistId", "rank", "score", "tier", "basement", "reason", "metrics": {name: value}}`
+    /// with `null` for what is undefined.
+    public func json() -> String {
+        var writer = JSONWriter(capacity: 128 * rows.count + 2)
+        writer.beginArray()
+        for row in rows {
+            writer.beginObject()
+            writer.key("therapistId")
+            writer.string(row.therapistId)
+            writer.key("rank")
+            if let rank = row.rank { writer.int(rank) } else { writer.null() }
+            writer.key("score")
+            writer.optionalDouble(row.score)
+            writer.key("tier")
+            writer.optionalString(row.tier)
+            writer.key("basement")
+            writer.bool(row.basement)
+            writer.key("reason")
+            writer.optionalString(row.reason)
+            writer.key("metrics")
+            writer.beginObject()
+            for figure in row.metrics {
+                writer.key(figure.name)
+                writer.optionalDouble(figure.value)
+            }
+            writer.endObject()
+            writer.endObject()
+        }
+        writer.endArray()
+        return writer.text
+    }
+}
+
+extension RatingComparison {
+    /// One line per therapist: `therapistId`, then for each rule
+    /// `<rule>:rank`, `<rule>:shift` (from the first rule; not for the first),
+    /// `<rule>:score`, `<rule>:tier`, `<rule>:basement`.
+    public func csv() -> String {
+        var header = ["therapistId"]
+        for (index, label) in labels.enumerated() {
+            header.append("\(label):rank")
+            if index > 0 { header.append("\(label):shift") }
+            header += ["\(label):score", "\(label):tier", "\(label):basement"]
+        }
+        var table = CSVTable(header: header)
+        for therapist in therapists {
+            var line = [therapist.therapistId]
+            for index in labels.indices {
+                line.append(CSVTable.field(therapist.ranks[index]))
+                if index > 0 { line.append(CSVTable.field(therapist.shift(to: index))) }
+                line += [CSVTable.field(therapist.scores[index]), therapist.tiers[index] ?? "", String(therapist.basement[index])]
+            }
+            table.append(line)
+        }
+        return table.text
+    }
+
+    /// One line per therapist who changes basement status:
+    /// `from,to,therapistId,change` with change `enters` or `leaves`.
+    public func basementCSV() -> String {
+        var table = CSVTable(header: ["from", "to", "therapistId", "change"])
+        for change in basementChanges {
+            for id in change.entering { table.append([change.from, change.to, id, "enters"]) }
+            for id in change.leaving { table.append([change.from, change.to, id, "leaves"]) }
+        }
+        return table.text
+    }
+
+    /// One line per pair of rules: `first,second,therapists,tauB`.
+    public func correlationsCSV() -> String {
+        var table = CSVTable(header: ["first", "second", "therapists", "tauB"])
+        for correlation in correlations {
+            table.append([correlation.first, correlation.second, String(correlation.therapists), CSVTable.field(correlation.tauB)])
+        }
+        return table.text
+    }
+
+    /// The whole comparison as one JSON object:
+    /// ```
+    /// {"rules": [{"name", "description", "source", "asOf", "ranked", "unranked"}],
+    ///  "therapists": [{"therapistId", "ranks": {rule: n|null}, "shifts": {rule: n|null},
+    ///                  "scores": {rule: x|null}, "tiers": {rule: s|null}, "basement": {rule: bool}}],
+    ///  "basementChanges": [{"from", "to", "entering": [...], "leaving": [...], "staying": [...]}],
+    ///  "kendallTau": [{"rules": [a, b], "therapists": n, "tauB": x|null}]}
+    /// ```
+    /// Rules are keyed by their labels; `shifts` leaves out the first rule.
+    public func json() -> String {
+        var writer = JSONWriter(capacity: 256 * therapists.count + 1024)
+        writer.beginObject()
+        writer.key("rules")
+        writer.beginArray()
+        for (label, result) in zip(labels, results) {
+            writer.beginObject()
+            writer.key("name")
+            writer.string(label)
+            writer.key("description")
+            writer.string(result.rule.description)
+            writer.key("source")
+            writer.string(result.rule.source)
+            writer.key("asOf")
+            writer.optionalString(result.asOf?.iso8601)
+            writer.key("ranked")
+            writer.int(result.rankedCount)
+            writer.key("unranked")
+            writer.int(result.rows.count - result.rankedCount)
+            writer.endObject()
+        }
+        writer.endArray()
+
+        writer.key("therapists")
+        writer.beginArray()
+        for therapist in therapists {
+            writer.beginObject()
+            writer.key("therapistId")
+            writer.string(therapist.therapistId)
+            writer.key("ranks")
+            writer.beginObject()
+            for (index, label) in labels.enumerated() {
+                writer.key(label)
+                if let rank = therapist.ranks[index] { writer.int(rank) } else { writer.null() }
+            }
+            writer.endObject()
+            writer.key("shifts")
+            writer.beginObject()
+            for (index, label) in labels.enumerated() where index > 0 {
+                writer.key(label)
+                if let shift = therapist.shift(to: index) { writer.int(shift) } else { writer.null() }
+            }
+            writer.endObject()
+            writer.key("scores")
+            writer.beginObject()
+            for (index, label) in labels.enumerated() {
+                writer.key(label)
+                writer.optionalDouble(therapist.scores[index])
+            }
+            writer.endObject()
+            writer.key("tiers")
+            writer.beginObject()
+            for (index, label) in labels.enumerated() {
+                writer.key(label)
+                writer.optionalString(therapist.tiers[index])
+            }
+            writer.endObject()
+            writer.key("basement")
+            writer.beginObject()
+            for (index, label) in labels.enumerated() {
+                writer.key(label)
+                writer.bool(therapist.basement[index])
+            }
+            writer.endObject()
+            writer.endObject()
+        }
+        writer.endArray()
+
+        writer.key("basementChanges")
+        writer.beginArray()
+        for change in basementChanges {
+            writer.beginObject()
+            writer.key("from")
+            writer.string(change.from)
+            writer.key("to")
+            writer.string(change.to)
+            for (key, ids) in [("entering", change.entering), ("leaving", change.leaving), ("staying", change.staying)] {
+                writer.key(key)
+                writer.beginArray()
+                for id in ids { writer.string(id) }
+                writer.endArray()
+            }
+            writer.endObject()
+        }
+        writer.endArray()
+
+        writer.key("kendallTau")
+        writer.beginArray()
+        for correlation in correlations {
+            writer.beginObject()
+            writer.key("rules")
+            writer.beginArray()
+            writer.string(correlation.first)
+            writer.string(correlation.second)
+            writer.endArray()
+            writer.key("therapists")
+            writer.int(correlation.therapists)
+            writer.key("tauB")
+            writer.optionalDouble(correlation.tauB)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.text
+    }
+}
+
+/// Rows of text fields written as CSV.
+struct CSVTable {
+    private(set) var text = ""
+
+    init(header: [String]) { append(header) }
+
+    mutating func append(_ fields: [String]) {
+        text += fields.map(Self.quoted).joined(separator: ",")
+        text += "\n"
+    }
+
+    /// A field as RFC 4180 wants it: quoted (with quotes doubled) when it
+    /// holds a comma, a quote, a line break or spaces at either end.
+    static func quoted(_ field: String) -> String {
+        let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+            || field.first == " " || field.last == " "
+        guard needsQuotes else { return field }
+        var quoted = "\""
+        for character in field {
+            quoted.append(character)
+            if character == "\"" { quoted.append("\"") }
+        }
+        return quoted + "\""
+    }
+
+    static func field(_ value: Int?) -> String { value.map(String.init) ?? "" }
+
+    static func field(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "" }
+        return ScoreExpression.format(value)
+    }
+}

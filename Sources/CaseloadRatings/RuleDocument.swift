@@ -1,0 +1,346 @@
+import CaseloadCoding
+import TOMLKit
+import Yams
+
+/// The text format of a rule file.
+public enum RuleFormat: String, Sendable, Hashable, CaseIterable {
+    case json, toml, yaml
+
+    /// The format an extension names (`json`, `toml`, `yaml`, `yml`; any case), if any.
+    public init?(pathExtension: String) {
+        switch pathExtension.lowercased() {
+        case "json": self = .json
+        case "toml": self = .toml
+        case "yaml", "yml": self = .yaml
+        default: return nil
+        }
+    }
+
+    /// The format of a path by its extension, if it has a known one.
+    public init?(path: String) {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        self.init(pathExtension: String(name[name.index(after: dot)...]))
+    }
+
+    /// Guesses the format from the text's first significant line: `{` is
+    /// JSON; `[table]` or `key = value` is TOML; `---` or `key:` is YAML.
+    /// Nil when the line looks like none of them.
+    public static func sniff(_ text: String) -> RuleFormat? {
+        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
+            var line = Substring(rawLine)
+            if line.first == "\u{FEFF}" { line = line.dropFirst() }
+            line = line.drop { $0 == " " || $0 == "\t" }
+            guard let first = line.first, first != "#" else { continue }
+            if first == "{" { return .json }
+            if first == "[" { return line.hasPrefix("[[") || line.contains("]") && !line.contains(",") ? .toml : .yaml }
+            if line.hasPrefix("---") || line.hasPrefix("- ") { return .yaml }
+            // The first of '=' and ':' outside quotes decides `key = value` against `key: value`.
+            var quote: Character?
+            for character in line {
+                if let open = quote {
+                    if character == open { quote = nil }
+                    continue
+                }
+                switch character {
+                case "\"", "'": quote = character
+                case "=": return .toml
+                case ":": return .yaml
+                default: continue
+                }
+            }
+            return nil
+        }
+        return nil
+    }
+}
+
+/// A 1-based line and (when known) column, in Unicode scalars.
+struct SourcePosition: Hashable, Sendable {
+    var line: Int
+    var column: Int?
+}
+
+/// A rule file's content, format-neutral, with the position of every key and
+/// value so that errors can name the line.
+struct RuleNode {
+    enum Kind {
+        case string(String)
+        case integer(Int)
+        case number(Double)
+        case bool(Bool)
+        case null
+        case array([RuleNode])
+        case table([RuleMember])
+        /// A value the rule format never uses (a TOML date, a YAML binary), described.
+        case unsupported(String)
+    }
+
+    var kind: Kind
+    var position: SourcePosition?
+
+    /// "a string", "an integer", ... for messages.
+    var typeDescription: String {
+        switch kind {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .number: "a number"
+        case .bool: "a boolean"
+        case .null: "null"
+        case .array: "a list"
+        case .table: "a table"
+        case .unsupported(let what): what
+        }
+    }
+}
+
+struct RuleMember {
+    var key: String
+    var keyPosition: SourcePosition?
+    var value: RuleNode
+}
+
+/// Reads rule text of each format into a `RuleNode` tree.
+enum RuleDocumentReader {
+    static func read(_ text: String, format: RuleFormat, file: String?) throws -> RuleNode {
+        let root: RuleNode
+        switch format {
+        case .json: root = try readJSON(text, file: file)
+        case .yaml: root = try readYAML(text, file: file)
+        case .toml: root = try readTOML(text, file: file)
+        }
+        guard case .table = root.kind else {
+            throw RatingRuleError(
+                .wrongType, "a rule must be a table (an object) of keys, found \(root.typeDescription)",
+                file: file, line: root.position?.line, column: root.position?.column)
+        }
+        return root
+    }
+
+    // MARK: JSON
+
+    static func readJSON(_ text: String, file: String?) throws -> RuleNode {
+        let bytes = Array(text.utf8)
+        let lines = ByteLines(bytes)
+        do {
+            return try JSONScanner.withScanner(bytes) { scanner in
+                let node = try jsonValue(&scanner, bytes: bytes, lines: lines, file: file, depth: 0)
+                try scanner.finish()
+                return node
+            }
+        } catch let error as JSONError {
+            let position = lines.position(ofByte: error.offset)
+            throw RatingRuleError(
+                .syntax, "not valid JSON: \(error.message)", file: file, line: position.line, column: position.column,
+                underlying: error)
+        }
+    }
+
+    private static func jsonValue(
+        _ scanner: inout JSONScanner, bytes: [UInt8], lines: ByteLines, file: String?, depth: Int
+    ) throws -> RuleNode {
+        let kind = try scanner.peekKind()
+        let position = lines.position(ofByte: scanner.offset)
+        guard depth < 64 else { throw scanner.invalid("nesting too deep") }
+        switch kind {
+        case .object:
+            var container = try scanner.beginObject()
+            var members: [RuleMember] = []
+            while true {
+                let before = scanner.offset
+                guard let key = try scanner.nextKey(&container) else { break }
+                let keyPosition = lines.position(ofByte: keyStart(in: bytes, after: before))
+                if members.contains(where: { $0.key == key }) {
+                    throw RatingRuleError(
+                        .duplicateKey, "duplicate key '\(key)'", file: file, line: keyPosition.line, column: keyPosition.column)
+                }
+                let value = try jsonValue(&scanner, bytes: bytes, lines: lines, file: file, depth: depth + 1)
+                members.append(RuleMember(key: key, keyPosition: keyPosition, value: value))
+            }
+            return RuleNode(kind: .table(members), position: position)
+        case .array:
+            var container = try scanner.beginArray()
+            var elements: [RuleNode] = []
+            while try scanner.nextElement(&container) {
+                elements.append(try jsonValue(&scanner, bytes: bytes, lines: lines, file: file, depth: depth + 1))
+            }
+            return RuleNode(kind: .array(elements), position: position)
+        case .string:
+            return RuleNode(kind: .string(try scanner.readString()), position: position)
+        case .number:
+            let text = String(decoding: try scanner.captureValue(), as: UTF8.self)
+            if !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let integer = Int(text) {
+                return RuleNode(kind: .integer(integer), position: position)
+            }
+            return RuleNode(kind: .number(Double(text) ?? .nan), position: position)
+        case .bool:
+            return RuleNode(kind: .bool(try scanner.readBool()), position: position)
+        case .null:
+            _ = try scanner.readNull()
+            return RuleNode(kind: .null, position: position)
+        }
+    }
+
+    /// The offset of a key's opening quote, given the offset before the
+    /// whitespace and comma that precede it.
+    private static func keyStart(in bytes: [UInt8], after offset: Int) -> Int {
+        var index = offset
+        func skipSpace() {
+            while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        }
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1 }
+        skipSpace()
+        return index
+    }
+
+    // MARK: YAML
+
+    static func readYAML(_ text: String, file: String?) throws -> RuleNode {
+        let composed: Node?
+        do {
+            composed = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw yamlSyntaxError(error, file: file)
+        }
+        guard let composed else {
+            throw RatingRuleError(.syntax, "the file holds no YAML document (it is empty)", file: file)
+        }
+        return try yamlNode(composed, file: file)
+    }
+
+    private static func yamlSyntaxError(_ error: YamlError, file: String?) -> RatingRuleError {
+        func context(_ context: YamlError.Context?) -> String {
+            guard let context else { return "" }
+            return " (\(context.text) at line \(context.mark.line))"
+        }
+        switch error {
+        case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
+             .composer(let ctx, let problem, let mark, _):
+            return RatingRuleError(
+                .syntax, "not valid YAML: \(problem)\(context(ctx))", file: file, line: mark.line, column: mark.column,
+                underlying: error)
+        case .duplicatedKeysInMapping(let duplicates, let ctx):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return RatingRuleError(
+                .duplicateKey, "duplicate key \(keys) in the mapping that starts here", file: file,
+                line: ctx.mark.line, column: ctx.mark.column, underlying: error)
+        default:
+            return RatingRuleError(.syntax, "not valid YAML: \(error)", file: file, underlying: error)
+        }
+    }
+
+    private static func yamlNode(_ node: Node, file: String?) throws -> RuleNode {
+        let position = node.mark.map { SourcePosition(line: $0.line, column: $0.column) }
+        switch node {
+        case .scalar(let scalar):
+            let kind: RuleNode.Kind
+            switch node.tag.rawValue {
+            case Tag.Name.str.rawValue: kind = .string(scalar.string)
+            case Tag.Name.int.rawValue: kind = node.int.map(RuleNode.Kind.integer) ?? node.float.map(RuleNode.Kind.number) ?? .string(scalar.string)
+            case Tag.Name.float.rawValue: kind = node.float.map(RuleNode.Kind.number) ?? .string(scalar.string)
+            case Tag.Name.bool.rawValue: kind = node.bool.map(RuleNode.Kind.bool) ?? .string(scalar.string)
+            case Tag.Name.null.rawValue: kind = .null
+            default: kind = .unsupported("a YAML value tagged \(node.tag.rawValue)")
+            }
+            return RuleNode(kind: kind, position: position)
+        case .mapping(let mapping):
+            var members: [RuleMember] = []
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    throw RatingRuleError(
+                        .wrongType, "a key must be plain text, not a list or a table", file: file,
+                        line: key.mark?.line, column: key.mark?.column)
+                }
+                let keyPosition = key.mark.map { SourcePosition(line: $0.line, column: $0.column) }
+                members.append(RuleMember(key: keyScalar.string, keyPosition: keyPosition, value: try yamlNode(value, file: file)))
+            }
+            return RuleNode(kind: .table(members), position: position)
+        case .sequence(let sequence):
+            return RuleNode(kind: .array(try sequence.map { try yamlNode($0, file: file) }), position: position)
+        case .alias:
+            throw RatingRuleError(
+                .invalidValue, "YAML aliases (*name) are not supported in rule files: write the value out", file: file,
+                line: position?.line, column: position?.column)
+        }
+    }
+
+    // MARK: TOML
+
+    static func readTOML(_ text: String, file: String?) throws -> RuleNode {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw RatingRuleError(
+                .syntax, "not valid TOML: \(error.description)", file: file, line: error.source.begin.line,
+                column: error.source.begin.column)
+        }
+        // TOMLKit keeps no source positions: find them in the text.
+        let positions = TOMLLocator.locate(text)
+        return tomlNode(table, path: [], positions: positions, inherited: SourcePosition(line: 1, column: 1))
+    }
+
+    private static func tomlNode(
+        _ value: any TOMLValueConvertible, path: [TOMLPathComponent], positions: [[TOMLPathComponent]: TOMLLocator.Located],
+        inherited: SourcePosition
+    ) -> RuleNode {
+        let position = positions[path]?.value ?? inherited
+        switch value.type {
+        case .table:
+            guard let table = value.table else { return RuleNode(kind: .unsupported("a TOML table"), position: position) }
+            var members: [RuleMember] = []
+            for (key, child) in table {
+                let childPath = path + [.key(key)]
+                let keyPosition = positions[childPath]?.key ?? position
+                members.append(RuleMember(
+                    key: key, keyPosition: keyPosition,
+                    value: tomlNode(child, path: childPath, positions: positions, inherited: keyPosition)))
+            }
+            // toml++ orders keys by name; errors are more useful in the file's order.
+            members.sort { ($0.keyPosition?.line ?? 0, $0.keyPosition?.column ?? 0, $0.key) < ($1.keyPosition?.line ?? 0, $1.keyPosition?.column ?? 0, $1.key) }
+            return RuleNode(kind: .table(members), position: position)
+        case .array:
+            guard let array = value.array else { return RuleNode(kind: .unsupported("a TOML array"), position: position) }
+            let elements = array.enumerated().map { index, element in
+                tomlNode(element, path: path + [.index(index)], positions: positions, inherited: position)
+            }
+            return RuleNode(kind: .array(elements), position: position)
+        case .string:
+            return RuleNode(kind: .string(value.string ?? ""), position: position)
+        case .int:
+            return RuleNode(kind: value.int.map(RuleNode.Kind.integer) ?? .unsupported("an integer out of range"), position: position)
+        case .double:
+            return RuleNode(kind: .number(value.double ?? .nan), position: position)
+        case .bool:
+            return RuleNode(kind: .bool(value.bool ?? false), position: position)
+        case .date, .time, .dateTime:
+            return RuleNode(kind: .unsupported("a date or time"), position: position)
+        }
+    }
+}
+
+/// Line starts of a UTF-8 text, to turn byte offsets into lines and columns.
+struct ByteLines {
+    private let bytes: [UInt8]
+    private var starts: [Int] = [0]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        for (index, byte) in bytes.enumerated() where byte == 0x0A { starts.append(index + 1) }
+    }
+
+    func position(ofByte offset: Int) -> SourcePosition {
+        let offset = min(max(offset, 0), bytes.count)
+        // The last line start at or before the offset.
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= offset { low = middle } else { high = middle - 1 }
+        }
+        // Columns count Unicode scalars: every byte that does not continue a sequence.
+        var column = 1
+        for index in starts[low]..<offset where bytes[index] & 0xC0 != 0x80 { column += 1 }
+        return SourcePosition(line: low + 1, column: column)
+    }
+}
