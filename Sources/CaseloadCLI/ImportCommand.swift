@@ -66,7 +66,7 @@ struct ImportCommand: AsyncParsableCommand {
             if summary.skipped > 0 { text += "; skipped \(summary.skipped) already in the log" }
             print(text)
             if summary.clientNamesStored > 0 {
-                Console.note("note: \(summary.clientNamesStored) client names went to the personal-data vault (encrypted, erasable), not the log")
+                Console.note("note: \(summary.clientNamesStored) client name\(summary.clientNamesStored == 1 ? "" : "s") went to the personal-data vault (encrypted, erasable), not the log")
             }
         }
     }
