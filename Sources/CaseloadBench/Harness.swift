@@ -86,8 +86,8 @@ final class Harness {
         }
         return .exclusionRequested(ExclusionRequested(
             caseId: caseId, reason: .accidentalContact,
-            explanation: "The client wrote that they opened the chat by accident while browsing profiles.",
-            evidence: ["screenshot-\(n)-1", "screenshot-\(n)-2"]))
+            explanation: "The client wrote that they opened the chat by accident while browsing profiles, and apologised for the trouble.",
+            evidence: ["screenshot-\(n)-1", "screenshot-\(n)-2", "screenshot-\(n)-3"]))
     }
 
     func bulkAndScan(randomIDs: Bool) async throws {

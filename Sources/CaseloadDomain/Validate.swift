@@ -78,6 +78,10 @@ enum Validate {
     }
 
     static func explanation(_ value: String, _ field: String = "explanation") throws(FieldProblem) {
+        // Counting scalars walks the string; a UTF-8 length within the bound
+        // (or empty) already settles it, and is O(1) for native strings.
+        let bytes = value.utf8.count
+        if bytes > 0, bytes <= explanationLength.upperBound { return }
         let length = value.unicodeScalars.count
         guard explanationLength.contains(length) else {
             throw FieldProblem(
