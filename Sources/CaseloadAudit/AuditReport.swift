@@ -5,9 +5,10 @@ import CaseloadStatistics
 /// prints what these return.
 public enum AuditReport {
     /// Columns padded to their widest cell, with no spaces at the ends of lines.
-    static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+    static func render(_ rows: [[String]], rightAligned: Set<Int> = [], minimumWidths: [Int] = []) -> String {
         guard let first = rows.first else { return "" }
         var widths = Array(repeating: 0, count: first.count)
+        for (index, width) in minimumWidths.enumerated() where index < widths.count { widths[index] = width }
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
         return rows.map { row in
             var line = row.enumerated().map { index, cell in
@@ -84,26 +85,74 @@ public enum AuditReport {
     // MARK: An actor's actions
 
     public static func table(actor: String, _ entries: [AuditEntry]) -> String {
-        var rows = [["position", "occurred", "stream", "event", "what"]]
-        for entry in entries {
-            rows.append([String(entry.position), AuditText.minute(entry.occurredAt), entry.stream, entry.type, entry.description])
-        }
-        return "\(AuditText.count(entries.count, "event")) by \(actor)\n" + render(rows, rightAligned: [0])
+        var table = ActionsTable(actor: actor)
+        return table.rows(entries) + table.footer()
     }
 
     /// `{"actor", "since", "until", "events": [...]}`.
     public static func json(actor: String, since: Timestamp?, until: Timestamp?, _ entries: [AuditEntry]) -> String {
-        var writer = JSONWriter(capacity: 512 * (entries.count + 1))
-        writer.beginObject()
-        writer.key("actor"); writer.string(actor)
-        writer.key("since"); writer.optionalString(since?.iso8601)
-        writer.key("until"); writer.optionalString(until?.iso8601)
-        writer.key("events")
-        writer.beginArray()
-        for entry in entries { write(entry, withStream: true, into: &writer) }
-        writer.endArray()
-        writer.endObject()
-        return writer.text
+        var json = ActionsJSON(actor: actor, since: since, until: until)
+        return json.events(entries) + json.closing()
+    }
+
+    /// The actions table a batch at a time, for a history too long to hold:
+    /// columns widen as wider cells arrive (never narrow), and the count
+    /// comes last.
+    public struct ActionsTable: Sendable {
+        let actor: String
+        private var widths = [8, 16, 6, 5]
+        private var count = 0
+
+        public init(actor: String) { self.actor = actor }
+
+        /// The header (before the first batch) and the batch's rows.
+        public mutating func rows(_ entries: [AuditEntry]) -> String {
+            var rows: [[String]] = count == 0 ? [["position", "occurred", "stream", "event", "what"]] : []
+            for entry in entries {
+                rows.append([String(entry.position), AuditText.minute(entry.occurredAt), entry.stream, entry.type, entry.description])
+            }
+            count += entries.count
+            guard !rows.isEmpty else { return "" }
+            for row in rows { for index in widths.indices { widths[index] = max(widths[index], row[index].count) } }
+            return render(rows, rightAligned: [0], minimumWidths: widths)
+        }
+
+        /// "12 events by support:agent-7".
+        public func footer() -> String { "\(AuditText.count(count, "event")) by \(actor)\n" }
+    }
+
+    /// ``json(actor:since:until:_:)`` a batch at a time; the pieces joined are the same text.
+    public struct ActionsJSON: Sendable {
+        private var opened = false
+        private var opening: String
+
+        public init(actor: String, since: Timestamp?, until: Timestamp?) {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("actor"); writer.string(actor)
+            writer.key("since"); writer.optionalString(since?.iso8601)
+            writer.key("until"); writer.optionalString(until?.iso8601)
+            writer.key("events")
+            opening = writer.text + "["
+        }
+
+        /// The opening (with the first batch) and the batch's events.
+        public mutating func events(_ entries: [AuditEntry]) -> String {
+            var text = opened ? "" : opening
+            for entry in entries {
+                var writer = JSONWriter(capacity: 512)
+                write(entry, withStream: true, into: &writer)
+                if opened { text += "," }
+                text += writer.text
+                opened = true
+            }
+            return text
+        }
+
+        public mutating func closing() -> String {
+            defer { opened = true }
+            return (opened ? "" : opening) + "]}"
+        }
     }
 
     // MARK: Exclusions

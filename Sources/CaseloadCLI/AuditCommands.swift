@@ -60,13 +60,14 @@ struct AuditCommand: AsyncParsableCommand {
             let since = try parseTime(since, "--since"), until = try parseTime(until, "--until")
             let log = try openForReading(store)
             do {
-                let entries = try await Audit(store: log).actions(of: actor, since: since, until: until)
-                await log.close()
-                if json {
-                    print(AuditReport.json(actor: actor, since: since, until: until, entries))
-                } else {
-                    print(AuditReport.table(actor: actor, entries), terminator: "")
+                // Batch by batch: an actor such as system:web may have millions of events.
+                var table = AuditReport.ActionsTable(actor: actor)
+                var document = AuditReport.ActionsJSON(actor: actor, since: since, until: until)
+                try await Audit(store: log).forEachAction(of: actor, since: since, until: until) { entries in
+                    print(json ? document.events(entries) : table.rows(entries), terminator: "")
                 }
+                await log.close()
+                print(json ? document.closing() : table.footer(), terminator: json ? "\n" : "")
             } catch {
                 await log.close()
                 throw auditFailure(error)

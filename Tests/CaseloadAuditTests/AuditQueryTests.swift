@@ -240,3 +240,29 @@ struct Row: Equatable, CustomStringConvertible {
             """)
     }
 }
+
+@Suite struct ActorAuditOutput {
+    @Test func theTableListsTheActionsThenCountsThem() async throws {
+        let s = try await WorkedHistory.build()
+        let entries = try await Audit(store: s.store).actions(of: "support:agent-9")
+        #expect(AuditReport.table(actor: "support:agent-9", entries) == """
+            position  occurred          stream   event             what
+                  19  2024-03-20 09:00  case-c4  ExclusionRevoked  exclusion revoked by support:agent-9: “anti-fraud check found a real client”; the chat counts again
+            1 event by support:agent-9
+
+            """)
+    }
+
+    @Test func jsonWrittenBatchByBatchIsTheSameDocument() async throws {
+        let s = try await WorkedHistory.build()
+        let entries = try await Audit(store: s.store).actions(of: "support:agent-7")
+        var pieces = AuditReport.ActionsJSON(actor: "support:agent-7", since: nil, until: nil)
+        let streamed = pieces.events(Array(entries[0..<2])) + pieces.events([]) + pieces.events(Array(entries[2...])) + pieces.closing()
+        let whole = AuditReport.json(actor: "support:agent-7", since: nil, until: nil, entries)
+        #expect(streamed == whole)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(whole.utf8)) as? [String: Any])
+        #expect((object["events"] as? [[String: Any]])?.map { $0["position"] as? Int } == [9, 10, 13, 15, 18, 32])
+        var empty = AuditReport.ActionsJSON(actor: "support:agent-404", since: nil, until: at("2024-03-01T00:00:00Z"))
+        #expect(empty.closing() == #"{"actor":"support:agent-404","since":null,"until":"2024-03-01T00:00:00Z","events":[]}"#)
+    }
+}
