@@ -56,6 +56,11 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Only events that occurred at or before this time.", valueName: "time")) var until: String?
         @Flag(help: "A JSON object with the actor, the bounds and the events.") var json = false
 
+        func validate() throws {
+            _ = try parseTime(since, "--since")
+            _ = try parseTime(until, "--until")
+        }
+
         func run() async throws {
             let since = try parseTime(since, "--since"), until = try parseTime(until, "--until")
             let log = try openForReading(store)
@@ -95,7 +100,10 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Only events that occurred at or before this time.", valueName: "time")) var until: String?
         @Flag(help: "A JSON array of rows.") var json = false
 
-        func run() async throws {
+        func validate() throws { _ = try filter() }
+
+        /// The options as a filter; a ValidationError for a bad time or category.
+        func filter() throws -> ExclusionFilter {
             var filter = ExclusionFilter(
                 therapistId: therapist, actor: agent.map(ExclusionFilter.agentActor),
                 since: try parseTime(since, "--since"), until: try parseTime(until, "--until"))
@@ -106,6 +114,11 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 filter.reason = parsed
             }
+            return filter
+        }
+
+        func run() async throws {
+            let filter = try filter()
             let log = try openForReading(store)
             do {
                 let rows = try await Audit(store: log).exclusions(filter)
@@ -146,6 +159,8 @@ struct ExplainCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
+        _ = try time.parse(time.asOf, "--as-of")
+        _ = try time.parse(time.knownAt, "--known-at")
         guard StatisticsExplainer.metricNames.contains(metric) else {
             throw ValidationError(
                 "--metric: no figure '\(metric)'; choose one of \(StatisticsExplainer.metricNames.joined(separator: ", "))")
