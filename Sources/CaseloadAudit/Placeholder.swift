@@ -1,1 +1,0 @@
-// Audit queries: see the audit work.

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Caseload
+import CaseloadAudit
+import CaseloadCoding
+import CaseloadDomain
+import CaseloadStatistics
+import EventStoreSQLite
+
+/// `caseload audit case|actor|exclusions`: what happened, who did it, and
+/// which chats were left out of statistics — each from an index of the log.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "What happened in a case, what one actor did, and who excluded which chats.",
+        discussion: """
+            Each query answers from an index of the log (a stream, an actor, an event type), never from a scan.
+            Times are ISO-8601 (2024-03-10T09:00:00Z) or a date (2024-03-10, meaning midnight UTC at its start).
+
+            Examples:
+              caseload audit case --db demo.sqlite c000042
+              caseload audit actor --db demo.sqlite support:agent-7 --since 2024-03-01 --json
+              caseload audit exclusions --db demo.sqlite --therapist t007 --reason spam
+            """,
+        subcommands: [Case.self, ActorActions.self, Exclusions.self])
+
+    struct Case: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "case",
+            abstract: "A case's timeline: every event with its time, actor, what it changed and its position.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The case id (the stream is case-<id>).") var id: String
+        @Flag(help: "A JSON object with the case and its events.") var json = false
+
+        func run() async throws {
+            let log = try openForReading(store)
+            do {
+                let timeline = try await Audit(store: log).timeline(ofCase: id)
+                await log.close()
+                print(json ? AuditReport.json(timeline) : AuditReport.table(timeline), terminator: json ? "\n" : "")
+            } catch {
+                await log.close()
+                throw auditFailure(error)
+            }
+        }
+    }
+
+    struct ActorActions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "actor",
+            abstract: "Everything one actor did, in position order, from the actor index.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The actor, kind:id: client:k1, therapist:t7, support:agent-7, system:antifraud.") var actor: String
+        @Option(help: ArgumentHelp("Only events that occurred at or after this time.", valueName: "time")) var since: String?
+        @Option(help: ArgumentHelp("Only events that occurred at or before this time.", valueName: "time")) var until: String?
+        @Flag(help: "A JSON object with the actor, the bounds and the events.") var json = false
+
+        func validate() throws {
+            _ = try parseTime(since, "--since")
+            _ = try parseTime(until, "--until")
+        }
+
+        func run() async throws {
+            let since = try parseTime(since, "--since"), until = try parseTime(until, "--until")
+            let log = try openForReading(store)
+            do {
+                // Batch by batch: an actor such as system:web may have millions of events.
+                var table = AuditReport.ActionsTable(actor: actor)
+                var document = AuditReport.ActionsJSON(actor: actor, since: since, until: until)
+                try await Audit(store: log).forEachAction(of: actor, since: since, until: until) { entries in
+                    print(json ? document.events(entries) : table.rows(entries), terminator: "")
+                }
+                await log.close()
+                print(json ? document.closing() : table.footer(), terminator: json ? "\n" : "")
+            } catch {
+                await log.close()
+                throw auditFailure(error)
+            }
+        }
+    }
+
+    struct Exclusions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "exclusions",
+            abstract: "Exclusion requests, grants, denials and revocations, one row per event, with who decided and why.",
+            discussion: """
+                A grant or denial names the request it answers; a revocation names the exclusion it ends. \
+                --reason matches the category an event concerns: a request's or exclusion's own, the denied \
+                request's, the revoked exclusion's.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only cases of this therapist.") var therapist: String?
+        @Option(help: "Only events by this agent: agent-7 (a support agent) or kind:id such as system:antifraud.") var agent: String?
+        @Option(help: ArgumentHelp(
+            "Only this category: \(ExclusionReason.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "reason"))
+        var reason: String?
+        @Option(help: ArgumentHelp("Only events that occurred at or after this time.", valueName: "time")) var since: String?
+        @Option(help: ArgumentHelp("Only events that occurred at or before this time.", valueName: "time")) var until: String?
+        @Flag(help: "A JSON array of rows.") var json = false
+
+        func validate() throws { _ = try filter() }
+
+        /// The options as a filter; a ValidationError for a bad time or category.
+        func filter() throws -> ExclusionFilter {
+            var filter = ExclusionFilter(
+                therapistId: therapist, actor: agent.map(ExclusionFilter.agentActor),
+                since: try parseTime(since, "--since"), until: try parseTime(until, "--until"))
+            if let reason {
+                guard let parsed = ExclusionReason(rawValue: reason) else {
+                    throw ValidationError(
+                        "--reason: no category '\(reason)'; choose one of \(ExclusionReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                filter.reason = parsed
+            }
+            return filter
+        }
+
+        func run() async throws {
+            let filter = try filter()
+            let log = try openForReading(store)
+            do {
+                let rows = try await Audit(store: log).exclusions(filter)
+                await log.close()
+                print(json ? AuditReport.json(rows) : AuditReport.table(rows), terminator: json ? "\n" : "")
+            } catch {
+                await log.close()
+                throw auditFailure(error)
+            }
+        }
+    }
+}
+
+/// `caseload explain`: one figure of one therapist taken apart, case by case.
+struct ExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Why a therapist's figure is what it is: its value, numerator and denominator, and every case with why it counts or not.",
+        discussion: """
+            The parts add up to the value: a count's or a sum's case contributions sum to it; a rate's numerator \
+            parts sum to its numerator and its denominator parts to its denominator. Profile views are listed per day.
+
+            Figures: \(StatisticsExplainer.metricNames.joined(separator: ", ")).
+
+            Examples:
+              caseload explain --db demo.sqlite --therapist t007 --metric conversionToFirstSession --days 90
+              caseload explain --db demo.sqlite --therapist t007 --metric returnRate --as-of 2024-06-01 --json
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var time: TimeOptions
+    @Option(help: "The therapist.") var therapist: String
+    @Option(help: "The figure, as `caseload stats --json` names it (see below).") var metric: String
+    @Option(help: "Only the last N days up to the as-of date (default: all history).") var days: Int?
+    @Flag(name: .customLong("no-exclusions"), help: "Count excluded chats as ordinary inquiries.") var ignoreExclusions = false
+    @Flag(name: .customLong("no-refusals"), help: "Count refused cases in retention.") var ignoreRefusals = false
+    @Flag(help: "A JSON object.") var json = false
+
+    func validate() throws {
+        if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
+        _ = try time.parse(time.asOf, "--as-of")
+        _ = try time.parse(time.knownAt, "--known-at")
+        guard StatisticsExplainer.metricNames.contains(metric) else {
+            throw ValidationError(
+                "--metric: no figure '\(metric)'; choose one of \(StatisticsExplainer.metricNames.joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let knownAt = try time.parse(time.knownAt, "--known-at")
+        let log = try openForReading(store)
+        do {
+            let (facts, asOf) = try await time.facts(log, progress: Progress(label: "replayed"))
+            let window = StatisticsWindow(days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals)
+            let explanation = try await Audit(store: log).explain(
+                metric: metric, therapistId: therapist, window: window, asOf: asOf, facts: facts, knownAt: knownAt)
+            await log.close()
+            print(json ? AuditReport.json(explanation) : AuditReport.table(explanation), terminator: json ? "\n" : "")
+        } catch {
+            await log.close()
+            throw auditFailure(error)
+        }
+    }
+}
+
+private func openForReading(_ store: StoreOptions) throws -> SQLiteEventStore {
+    do { return try store.open(create: false) } catch { throw failure(error) }
+}
+
+private func parseTime(_ text: String?, _ option: String) throws -> Timestamp? {
+    guard let text else { return nil }
+    do { return try Timestamp(userInput: text) } catch {
+        throw ValidationError("\(option): \(error) (use 2024-06-01 or 2024-06-01T12:00:00Z)")
+    }
+}
+
+/// Audit errors to a message and an exit status: 1 for what is not there,
+/// 64 for a question that cannot be asked, 70 for a defect; others as `failure`.
+private func auditFailure(_ error: any Error) -> any Error {
+    if let exit = error as? ExitCode { return exit }
+    guard let error = error as? AuditError else { return failure(error) }
+    Console.error(error.message)
+    switch error.code {
+    case .unknownMetric, .invalidActor, .invalidArgument: return ExitCode(64)
+    case .explanationIncomplete: return ExitCode(70)
+    default: return ExitCode(1)
+    }
+}
