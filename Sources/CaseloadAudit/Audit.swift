@@ -33,17 +33,24 @@ public struct Audit: Sendable {
         var narrator = EventNarrator(inContext: true)
         var timeline = CaseTimeline(caseId: caseId)
         for record in records {
-            timeline.entries.append(narrator.entry(record))
+            var entry = narrator.entry(record)
             switch try? record.domainEvent() {
             case .inquiryOpened(let e)?:
+                // The name lives in the personal-data vault, not the log: show
+                // it to support while it exists, and that it was erased after.
+                if let ref = e.clientNameRef {
+                    entry.description += "; client name: \(try await PersonalDataVault.value(ref: ref, in: store))"
+                }
+                timeline.entries.append(entry)
                 timeline.clientId = e.clientId
                 timeline.therapistId = e.therapistId
                 timeline.rematchedFrom = e.rematchedFrom
             case .refusalResolved(let e)? where e.outcome == .rematched:
+                timeline.entries.append(entry)
                 timeline.rematchedTo = e.newCaseId
                 timeline.rematchedToTherapist = e.newTherapistId
             default:
-                break
+                timeline.entries.append(entry)
             }
         }
         return timeline

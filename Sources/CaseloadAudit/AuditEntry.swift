@@ -153,6 +153,8 @@ struct EventNarrator {
             return "anti-fraud flag cleared by \(actor): \(AuditText.quoted(e.explanation))"
         case .antifraudFlagConfirmed(let e):
             return "anti-fraud flag confirmed by \(actor): \(AuditText.quoted(e.explanation))"
+        case .clientDataErased(let e):
+            return "personal data of client \(e.clientId) erased by \(actor) (\(e.fields.joined(separator: ", "))): \(e.records) sealed value\(e.records == 1 ? "" : "s") destroyed"
         }
     }
 

@@ -15,6 +15,6 @@ struct CaseloadCommand: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
-            ReplayCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,
+            ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,
         ])
 }

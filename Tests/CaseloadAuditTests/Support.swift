@@ -93,5 +93,7 @@ final class CountingStore: EventStore {
     }
     func loadProjection(named name: String) async throws -> ProjectionState? { try await base.loadProjection(named: name) }
     func saveProjection(_ state: ProjectionState) async throws { try await base.saveProjection(state) }
+    func personalData(ref: String) async throws -> PersonalDataRecord? { try await base.personalData(ref: ref) }
+    func compact() async throws { try await base.compact() }
     func close() async { await base.close() }
 }
