@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+/// A small legal history as import lines: two therapists, a converted case,
+/// an excluded chat, a refusal with a re-match.
+let marketplaceLines: [String] = [
+    #"{"type":"TherapistJoined","occurredAt":"2024-03-01T08:00:00Z","actor":"support:s1","data":{"therapistId":"t1"}}"#,
+    #"{"type":"TherapistJoined","occurredAt":"2024-03-01T08:00:00Z","actor":"support:s1","data":{"therapistId":"t2"}}"#,
+    #"{"type":"InquiryOpened","occurredAt":"2024-03-01T09:00:00Z","actor":"client:k1","data":{"caseId":"c1","clientId":"k1","clientName":"Olena","format":"individual","oneOff":false,"therapistId":"t1"}}"#,
+    #"{"type":"TherapistReplied","occurredAt":"2024-03-01T10:00:00Z","actor":"therapist:t1","data":{"caseId":"c1"}}"#,
+    #"{"type":"SessionBooked","occurredAt":"2024-03-02T09:00:00Z","actor":"client:k1","data":{"caseId":"c1","price":{"amount":300000,"currency":"UAH"},"scheduledStart":"2024-03-05T10:00:00Z","sessionId":"s1"}}"#,
+    #"{"type":"SessionHeld","occurredAt":"2024-03-05T11:00:00Z","actor":"therapist:t1","data":{"caseId":"c1","sessionId":"s1"}}"#,
+    #"{"type":"InquiryOpened","occurredAt":"2024-03-06T09:00:00Z","actor":"client:k2","data":{"caseId":"c2","clientId":"k2","format":"individual","oneOff":false,"therapistId":"t1"}}"#,
+    #"{"type":"ChatExcluded","occurredAt":"2024-03-07T09:00:00Z","actor":"support:agent-7","data":{"caseId":"c2","reason":"spam"}}"#,
+    #"{"type":"RefusalFiled","occurredAt":"2024-03-06T12:00:00Z","actor":"therapist:t1","data":{"caseId":"c1","explanation":"outside my approach","reason":"outsideCompetence"}}"#,
+    #"{"type":"RefusalResolved","occurredAt":"2024-03-08T09:00:00Z","actor":"support:agent-7","data":{"caseId":"c1","newCaseId":"c3","newTherapistId":"t2","outcome":"rematched"}}"#,
+    #"{"type":"InquiryOpened","occurredAt":"2024-03-08T09:00:00Z","actor":"support:agent-7","data":{"caseId":"c3","clientId":"k1","format":"individual","oneOff":false,"rematchedFrom":"c1","therapistId":"t2"}}"#,
+]
+
+@Suite(.serialized) struct MarketplaceCommands {
+    @Test func importStatsRatingsCompareAuditVerifyAndEraseWorkEndToEnd() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("m.sqlite")
+        let file = scratch.path("history.jsonl")
+        try Data((marketplaceLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+
+        let imported = try CLI.run(["import", "--db", db, file, "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains(#""appended":11"#))
+        #expect(imported.stdout.contains(#""clientNamesStored":1"#))
+
+        // A retried import appends nothing.
+        #expect(try CLI.run(["import", "--db", db, file, "--json"]).stdout.contains(#""appended":0,"skipped":11"#))
+
+        let stats = try CLI.run(["stats", "--db", db, "--json", "--as-of", "2024-03-31"])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [[String: Any]])
+        let t1 = try #require(rows.first { $0["therapistId"] as? String == "t1" })
+        #expect(Set(t1.keys) == Set(["therapistId", "profileViews", "inquiries", "excludedInquiries", "countedInquiries",
+            "repliedInquiries", "medianFirstResponseSeconds", "firstSessions", "conversionToFirstSession", "refusals",
+            "sessionsHeld", "lateCancellations", "earlyCancellations", "noShows", "clientsWithSecondSession", "returnRate",
+            "sessionsPerClient", "sessionRevenue", "platformFees", "profileEfficiency"]))
+        // t1: 2 inquiries, 1 excluded, 1 counted and converted (then refused): conversion 1.
+        #expect(t1["inquiries"] as? Int == 2)
+        #expect(t1["excludedInquiries"] as? Int == 1)
+        #expect(t1["conversionToFirstSession"] as? Double == 1)
+        #expect(t1["refusals"] as? Int == 1)
+        #expect(t1["returnRate"] is NSNull, "the refused client is left out of retention: no denominator")
+        #expect(t1["medianFirstResponseSeconds"] as? Double == 3600)
+        #expect(t1["platformFees"] as? Int == 690_000)
+
+        let csv = try CLI.run(["stats", "--db", db, "--csv"])
+        #expect(csv.stdout.hasPrefix("therapistId,profileViews,inquiries,"))
+
+        let ratings = try CLI.run(["ratings", "--db", db, "--rules", "fair", "--json"])
+        #expect(ratings.status == 0, "\(ratings.stderr)")
+        #expect(ratings.stdout.contains(#""therapistId":"t1""#))
+
+        let html = scratch.path("report.html")
+        let compare = try CLI.run(["compare", "--db", db, "--rules", "platform-standard", "--rules", "fair", "--html", html])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(compare.stdout.contains("Kendall"))
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<svg"))
+
+        let badRule = scratch.path("bad.yaml")
+        try Data("name: broken\nmetrics:\n  conversion: {statistic: conversionToFirstSession}\nscore: conversion +\n".utf8).write(to: URL(fileURLWithPath: badRule))
+        let refused = try CLI.run(["ratings", "--db", db, "--rules", badRule])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("bad.yaml:4"), "the error names the line: \(refused.stderr)")
+
+        let timeline = try CLI.run(["audit", "case", "--db", db, "c1"])
+        #expect(timeline.status == 0, "\(timeline.stderr)")
+        #expect(timeline.stdout.contains("client name: Olena"))
+        #expect(timeline.stdout.contains("re-matched to case c3"))
+
+        let verify = try CLI.run(["verify", "--db", db])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("rules hold"))
+
+        let erase = try CLI.run(["erase", "client", "--db", db, "k1", "--actor", "support:agent-7"])
+        #expect(erase.status == 0, "\(erase.stderr)")
+        #expect(try CLI.run(["audit", "case", "--db", db, "c1"]).stdout.contains("client name: (erased)"))
+        #expect(try CLI.run(["verify", "--db", db]).status == 0)
+        let after = try CLI.run(["stats", "--db", db, "--json", "--as-of", "2024-03-31"])
+        #expect(after.stdout == stats.stdout, "statistics are unchanged by erasure")
+    }
+
+    @Test func aBadImportLineIsNamedAndNothingIsStored() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("m.sqlite")
+        let file = scratch.path("bad.jsonl")
+        var lines = marketplaceLines
+        lines[5] = lines[5].replacingOccurrences(of: #""sessionId":"s1""#, with: #""sessionId":"s9""#)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let result = try CLI.run(["import", "--db", db, file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("line 6"), "\(result.stderr)")
+        #expect(result.stderr.contains("s9"))
+        #expect(result.stderr.contains("nothing was imported"))
+        #expect(try CLI.run(["head", "--db", db]).stdout.hasPrefix("position 0"))
+    }
+}
