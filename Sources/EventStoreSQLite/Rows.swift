@@ -110,14 +110,20 @@ enum Queries {
         var sql = "SELECT \(Schema.eventColumns) FROM events WHERE position > ?"
         if query.upToPosition != nil { sql += " AND position <= ?" }
         if query.stream != nil { sql += " AND stream_id = ?" }
-        if query.actor != nil { sql += " AND actor = ?" }
+        if let actor = query.actor {
+            sql += " AND actor = ?"
+            // Repeat the partial index's term so SQLite can prove it applies.
+            if !actor.lowercased().hasPrefix("client:") { sql += " AND " + Schema.indexedActorsTerm }
+        }
         let types = query.types.map { $0.sorted() }
         if let types {
-            // A few types (an audit query) may use the type index; many types
-            // (a replay) must scan in position order — the unary `+` keeps
-            // SQLite from sorting most of the log through the index instead.
-            let column = types.count <= 4 ? "type" : "+type"
-            sql += " AND \(column) IN (\(types.map { _ in "?" }.joined(separator: ",")))"
+            // A few decision types (an audit query) use the partial type index
+            // (its WHERE term repeated so SQLite can use it); other filters
+            // scan in position order — the unary `+` keeps SQLite from
+            // sorting most of the log through an index instead.
+            let indexed = types.count <= 4 && types.allSatisfy(Schema.decisionTypes.contains)
+            sql += " AND \(indexed ? "type" : "+type") IN (\(types.map { _ in "?" }.joined(separator: ",")))"
+            if indexed { sql += " AND " + Schema.decisionTypesTerm }
         }
         if query.occurredAtOrBefore != nil { sql += " AND occurred_at <= ?" }
         if query.recordedAtOrBefore != nil { sql += " AND recorded_at <= ?" }

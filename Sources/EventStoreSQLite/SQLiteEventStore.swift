@@ -29,6 +29,10 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     /// How long the writer lets concurrent appends gather before a commit,
     /// once it has seen more than one append per commit (0 = never wait).
     public var commitDelayMicroseconds = Int(ProcessInfo.processInfo.environment["CASELOAD_COMMIT_DELAY_US"] ?? "") ?? 200
+    /// WAL pages before SQLite checkpoints into the main file. SQLite's default
+    /// (1,000 pages, 4 MB) makes bulk appends checkpoint every few batches;
+    /// measured 3.5× slower than with a large threshold (Benchmarks/SQLiteAccess).
+    public var walAutocheckpointPages = Int(ProcessInfo.processInfo.environment["CASELOAD_WAL_AUTOCHECKPOINT"] ?? "") ?? 20_000
     /// Page cache per connection, in KiB.
     public var cacheSizeKiB = 65_536
     /// Commit time source (tests pass a manual clock).
@@ -76,6 +80,7 @@ public final class SQLiteEventStore: EventStore {
             }
             try db.execute("PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
             try db.execute("PRAGMA cache_size = -\(configuration.cacheSizeKiB)")
+            try db.execute("PRAGMA wal_autocheckpoint = \(configuration.walAutocheckpointPages)")
             // Deleted content (erased personal data) is overwritten, not just unlinked.
             try db.execute("PRAGMA secure_delete = ON")
             try Schema.migrate(db)
