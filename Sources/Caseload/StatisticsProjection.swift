@@ -56,25 +56,63 @@ public struct StatisticsProjection: Sendable {
     /// Folds the events `query` selects (after its position, up to the head
     /// as it is now or `query.upToPosition`) into `facts`, which ends
     /// checkpointed there (or at the last event when the query is bounded by time).
+    ///
+    /// The log is read in chunks of positions; up to `parallelism` chunks are
+    /// read and decoded at once on reader threads (the store's lean `scan`:
+    /// no `RecordedEvent`s, payloads decoded in place), while this task folds
+    /// the chunks in position order — so both cores work.
     public static func fold(
-        _ store: any EventStore, into facts: inout MarketplaceFacts, query: LogQuery, batchSize: Int = 8192,
-        progress: Progress? = nil
+        _ store: any EventStore, into facts: inout MarketplaceFacts, query: LogQuery, batchSize: Int = 65_536,
+        parallelism: Int = 3, progress: Progress? = nil
     ) async throws {
         let head = min(try await store.head().position, query.upToPosition ?? Int64.max)
         guard head > query.after else { return }
-        var query = query
-        query.limit = batchSize
-        query.upToPosition = head
+        var template = query
         // Events the facts ignore are not even read back.
-        query.types = MarketplaceFacts.relevantTypes
-        var done: Int64 = query.after
-        for try await batch in store.batches(query) {
-            for record in batch {
-                let event = try record.domainEvent()
-                facts.apply(event, occurredAt: record.metadata.occurredAt, position: record.position)
+        template.types = MarketplaceFacts.relevantTypes
+        template.limit = Int.max
+        var chunkStarts: [Int64] = Array(stride(from: query.after, to: head, by: batchSize))
+        chunkStarts.reverse()
+
+        func launch(_ after: Int64) -> Task<[DecodedEvent], any Error> {
+            var chunk = template
+            chunk.after = after
+            chunk.upToPosition = min(head, after + Int64(batchSize))
+            return Task {
+                try await store.scan(chunk) { view in
+                    guard let base = view.payload.baseAddress, !view.payload.isEmpty else {
+                        throw UnreadableEventError(position: view.position, stream: "?", reason: "empty payload")
+                    }
+                    var scanner = JSONScanner(base: base.assumingMemoryBound(to: UInt8.self), count: view.payload.count)
+                    do {
+                        let event = try CaseloadEvent.decode(type: view.type, schemaVersion: view.schemaVersion, from: &scanner)
+                        return DecodedEvent(event: event, occurredAt: view.occurredAt, position: view.position)
+                    } catch {
+                        throw UnreadableEventError(position: view.position, stream: "?", reason: "\(error)")
+                    }
+                }
             }
-            done = batch.last?.position ?? done
-            progress?(done, head)
+        }
+
+        var inFlight: [(end: Int64, task: Task<[DecodedEvent], any Error>)] = []
+        while inFlight.count < parallelism, let next = chunkStarts.popLast() {
+            inFlight.append((min(head, next + Int64(batchSize)), launch(next)))
+        }
+        do {
+            while !inFlight.isEmpty {
+                let (end, task) = inFlight.removeFirst()
+                let decoded = try await task.value
+                if let next = chunkStarts.popLast() {
+                    inFlight.append((min(head, next + Int64(batchSize)), launch(next)))
+                }
+                for item in decoded {
+                    facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
+                }
+                progress?(end, head)
+            }
+        } catch {
+            for (_, task) in inFlight { task.cancel() }
+            throw error
         }
         // Everything up to the head has been seen (filtered events included),
         // unless a time bound left later events out on purpose.
@@ -83,4 +121,11 @@ public struct StatisticsProjection: Sendable {
         }
         progress?(head, head)
     }
+}
+
+/// One event decoded on a reader thread, waiting to be folded.
+struct DecodedEvent: Sendable {
+    var event: CaseloadEvent
+    var occurredAt: Timestamp
+    var position: Int64
 }

@@ -1,5 +1,5 @@
 public import struct Foundation.UUID
-import CaseloadCoding
+public import CaseloadCoding
 
 /// An append-only event log: the contract every backend (SQLite today,
 /// PostgreSQL later) fulfils, checked by the contract suite in `EventStoreTesting`.
@@ -23,6 +23,14 @@ public protocol EventStore: Sendable {
 
     /// One batch of the log in position order, filtered as `query` says.
     func read(_ query: LogQuery) async throws -> [RecordedEvent]
+
+    /// The lean read for projections: maps each event `query` selects (up to
+    /// `query.limit`) on the thread that reads it, without building
+    /// ``RecordedEvent``s, and returns what `transform` kept (non-nil).
+    /// The view's payload bytes are valid only during the call.
+    func scan<T: Sendable>(
+        _ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?
+    ) async throws -> [T]
 
     /// The last committed position (0 for an empty log) and its hash.
     func head() async throws -> LogHead
@@ -83,6 +91,30 @@ public struct PersonalDataRecord: Sendable, Hashable {
         self.field = field
         self.sealed = sealed
         self.key = key
+    }
+}
+
+/// An event as ``EventStore/scan(_:_:)`` shows it: what a projection needs,
+/// with the payload bytes borrowed from the store for the duration of one call.
+public struct EventView {
+    public let position: Int64
+    public let type: String
+    public let schemaVersion: Int
+    public let occurredAt: Timestamp
+    public let recordedAt: Timestamp
+    /// The payload's JSON bytes; do not keep them past the call.
+    public let payload: UnsafeRawBufferPointer
+
+    public init(
+        position: Int64, type: String, schemaVersion: Int, occurredAt: Timestamp, recordedAt: Timestamp,
+        payload: UnsafeRawBufferPointer
+    ) {
+        self.position = position
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+        self.payload = payload
     }
 }
 

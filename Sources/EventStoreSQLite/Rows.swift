@@ -1,7 +1,7 @@
 import CSQLite
 import CaseloadCoding
 import EventStore
-import struct Foundation.UUID
+import Foundation
 
 extension SQLiteStatement {
     /// Reads a row of `Schema.eventColumns` (starting at column 0).
@@ -104,10 +104,40 @@ enum Queries {
         return events
     }
 
+    /// The lean columns ``EventView`` needs, mapped on this thread.
+    static func scan<T>(
+        _ db: SQLiteConnection, _ query: LogQuery, _ transform: (EventView) throws -> T?
+    ) throws -> [T] {
+        let statement = try prepared(db, query, columns: "position, type, schema_version, occurred_at, recorded_at, payload")
+        defer { statement.reset() }
+        var names = TypeNames()
+        var mapped: [T] = []
+        mapped.reserveCapacity(min(query.limit, 65_536))
+        while try statement.step() {
+            let view = EventView(
+                position: statement.int64(0), type: names.name(statement.bytes(1)),
+                schemaVersion: Int(statement.int64(2)),
+                occurredAt: Timestamp(microsecondsSinceEpoch: statement.int64(3)),
+                recordedAt: Timestamp(microsecondsSinceEpoch: statement.int64(4)), payload: statement.bytes(5))
+            if let value = try transform(view) { mapped.append(value) }
+        }
+        return mapped
+    }
+
     /// The log read `query` describes. Types are bound as parameters; the SQL
     /// text depends only on which filters are present, so it caches well.
     static func log(_ db: SQLiteConnection, _ query: LogQuery) throws -> [RecordedEvent] {
-        var sql = "SELECT \(Schema.eventColumns) FROM events WHERE position > ?"
+        let statement = try prepared(db, query, columns: Schema.eventColumns)
+        defer { statement.reset() }
+        var events: [RecordedEvent] = []
+        events.reserveCapacity(min(query.limit, 10_000))
+        while try statement.step() { events.append(try statement.recordedEvent()) }
+        return events
+    }
+
+    /// The statement for `query`, prepared (cached) and bound.
+    static func prepared(_ db: SQLiteConnection, _ query: LogQuery, columns: String) throws -> SQLiteStatement {
+        var sql = "SELECT \(columns) FROM events WHERE position > ?"
         if query.upToPosition != nil { sql += " AND position <= ?" }
         if query.stream != nil { sql += " AND stream_id = ?" }
         if let actor = query.actor {
@@ -129,7 +159,6 @@ enum Queries {
         if query.recordedAtOrBefore != nil { sql += " AND recorded_at <= ?" }
         sql += " ORDER BY position LIMIT ?"
         let statement = try db.cached(sql)
-        defer { statement.reset() }
         var index: Int32 = 1
         func next() -> Int32 { defer { index += 1 }; return index }
         statement.bind(next(), query.after)
@@ -140,9 +169,23 @@ enum Queries {
         if let bound = query.occurredAtOrBefore { statement.bind(next(), bound.microsecondsSinceEpoch) }
         if let bound = query.recordedAtOrBefore { statement.bind(next(), bound.microsecondsSinceEpoch) }
         statement.bind(next(), Int64(max(0, query.limit)))
-        var events: [RecordedEvent] = []
-        events.reserveCapacity(min(query.limit, 10_000))
-        while try statement.step() { events.append(try statement.recordedEvent()) }
-        return events
+        return statement
+    }
+}
+
+/// Type names read back from rows, made once each: a log has a few dozen
+/// types and millions of rows, and a name over 15 bytes costs an allocation.
+struct TypeNames {
+    private var known: [(bytes: [UInt8], name: String)] = []
+
+    mutating func name(_ bytes: UnsafeRawBufferPointer) -> String {
+        for entry in known where entry.bytes.count == bytes.count {
+            if entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+                return entry.name
+            }
+        }
+        let name = String(decoding: bytes, as: UTF8.self)
+        if known.count < 64 { known.append((Array(bytes), name)) }
+        return name
     }
 }

@@ -141,6 +141,13 @@ public final class SQLiteEventStore: EventStore {
         return try await readers.read { try Queries.log($0, query) }
     }
 
+    public func scan<T: Sendable>(
+        _ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?
+    ) async throws -> [T] {
+        try checkOpen()
+        return try await readers.read { try Queries.scan($0, query, transform) }
+    }
+
     public func head() async throws -> LogHead {
         try checkOpen()
         return try await readers.read { try Queries.head($0) }

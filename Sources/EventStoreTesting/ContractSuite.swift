@@ -236,6 +236,19 @@ public enum EventStoreContract {
             try await check(found?.position == 7, "event by id")
             try await check(try await store.event(id: testUUID(99)) == nil, "unknown id")
         },
+        ContractCheck(name: "a lean scan maps the events a query selects, on the reading thread") { store, _ in
+            for n in 1...6 {
+                _ = try await store.append(
+                    to: stream("s-\(n % 2)"), expected: .any,
+                    [sampleEvent(n, type: n % 3 == 0 ? "Third" : "Other", occurredAt: Timestamp(secondsSinceEpoch: Int64(n)))])
+            }
+            let mapped = try await store.scan(LogQuery(after: 1, limit: 100, types: ["Third", "Other"], upToPosition: 5)) { view in
+                view.position == 4 ? nil : "\(view.position):\(view.type):\(view.occurredAt.microsecondsSinceEpoch / 1_000_000):\(String(decoding: view.payload, as: UTF8.self))"
+            }
+            try await check(
+                mapped == [#"2:Other:2:{"n":2,"note":"sample"}"#, #"3:Third:3:{"n":3,"note":"sample"}"#, #"5:Other:5:{"n":5,"note":"sample"}"#],
+                "scanned \(mapped)")
+        },
         ContractCheck(name: "commit time never goes backwards even when the clock does") { store, clock in
             let first = try await store.append(to: stream("s"), expected: .any, [sampleEvent(1)])
             clock.advance(seconds: -3600)

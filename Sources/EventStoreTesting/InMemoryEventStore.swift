@@ -196,6 +196,21 @@ public final class InMemoryEventStore: EventStore {
         }
     }
 
+    public func scan<T: Sendable>(
+        _ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?
+    ) async throws -> [T] {
+        var mapped: [T] = []
+        for event in try await read(query) {
+            let value = try event.payload.bytes.withUnsafeBytes { bytes in
+                try transform(EventView(
+                    position: event.position, type: event.type, schemaVersion: event.schemaVersion,
+                    occurredAt: event.metadata.occurredAt, recordedAt: event.metadata.recordedAt, payload: bytes))
+            }
+            if let value { mapped.append(value) }
+        }
+        return mapped
+    }
+
     public func head() async throws -> LogHead {
         try state.withLock { state in
             try checkOpen(state)

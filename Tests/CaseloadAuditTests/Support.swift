@@ -78,6 +78,11 @@ final class CountingStore: EventStore {
     }
 
     func append(_ appends: [StreamAppend]) async throws -> AppendResult { try await base.append(appends) }
+    func scan<T: Sendable>(_ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?) async throws -> [T] {
+        let mapped = try await base.scan(query, transform)
+        counts.withLock { $0.queries.append(query) }
+        return mapped
+    }
     func head() async throws -> LogHead { try await base.head() }
     func event(id: UUID) async throws -> RecordedEvent? { try await base.event(id: id) }
     func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
