@@ -296,7 +296,7 @@ struct HistoryRun {
             if first == nil { first = occurredAt }
             last = occurredAt
         }
-        if let finished = group.finishedCase { gate.close(caseId: finished) }
+        for finished in group.finishedCases { gate.close(caseId: finished) }
         return true
     }
 
@@ -319,7 +319,7 @@ struct HistoryRun {
             clients: simulation.tally.clients,
             convertedCases: simulation.tally.convertedCases,
             rematchedCases: simulation.tally.rematchedCases,
-            openCasesAtEnd: simulation.openCases,
+            openCasesAtEnd: gate.openCaseCount,
             firstOccurredAt: first, lastOccurredAt: last)
     }
 }

@@ -24,6 +24,9 @@ struct RulesGate {
     var rebuildSlack = 50_000
     private(set) var rebuilds = 0
 
+    /// Cases opened and not finished.
+    var openCaseCount: Int { openCases.count }
+
     /// Judges and applies `event`; returns its version in its stream.
     mutating func admit(_ event: CaseloadEvent, occurredAt: Timestamp, actor: CaseloadDomain.Actor) throws(DomainError)
         -> Int64

@@ -26,12 +26,12 @@ struct SimulatedEvent {
 struct Simulation {
     struct Group {
         var events: [SimulatedEvent] = []
-        /// A case that will have no more events after this group.
-        var finishedCase: String?
+        /// Cases that will have no more events after this group.
+        var finishedCases: [String] = []
 
         mutating func reset() {
             events.removeAll(keepingCapacity: true)
-            finishedCase = nil
+            finishedCases.removeAll(keepingCapacity: true)
         }
     }
 
@@ -89,9 +89,6 @@ struct Simulation {
         }
     }
 
-    /// Open cases now (the processes in memory).
-    var openCases: Int { cases.count - freeSlots.count }
-
     /// Makes the next group into `group`; false when the history is complete.
     mutating func next(into group: inout Group) -> Bool {
         group.reset()
@@ -120,7 +117,7 @@ struct Simulation {
             case .caseStep:
                 runCaseStep(slot: entry.slot, into: &group)
             }
-            if !group.events.isEmpty || group.finishedCase != nil { return true }
+            if !group.events.isEmpty || !group.finishedCases.isEmpty { return true }
         }
         return false
     }
@@ -331,7 +328,7 @@ struct Simulation {
             agenda.push(.init(time: next, kind: .caseStep, key: process.number, slot: slot))
         } else {
             freeSlots.append(slot)
-            group.finishedCase = caseId
+            group.finishedCases.append(caseId)
         }
     }
 
@@ -362,7 +359,7 @@ struct Simulation {
                 actor: agent, causedByPrevious: true))
             var opened = newCase
             opened.planAfterOpening(at: time, therapists[other])
-            schedule(opened)
+            if opened.isFinished { group.finishedCases.append(opened.caseId) } else { schedule(opened) }
         } else {
             let outcome: RefusalOutcome = u < Figures.refusalRematched + Figures.refusalRefunded ? .refunded : .closed
             group.events.append(SimulatedEvent(
