@@ -84,22 +84,22 @@ struct ArchetypeProfile {
     static let balanced = ArchetypeProfile(
         share: 0.42, inquiriesPerMonth: 8, bookingAfterReply: 0.22, singleSession: 0.25, sessionsMedian: 11,
         sessionsSigma: 0.9, oneOffShare: 0.10, nonGenuineShare: 0.05, requestsExclusion: 0.5,
-        questionableExclusionRequest: 0.02, refusal: 0.02, replyMedianMinutes: 180, neverReplies: 0.06,
+        questionableExclusionRequest: 0.02, refusal: 0.03, replyMedianMinutes: 180, neverReplies: 0.06,
         viewsPerInquiry: 25...45, biweeklyShare: 0.15)
     static let highChurn = ArchetypeProfile(
         share: 0.20, inquiriesPerMonth: 14, bookingAfterReply: 0.22, singleSession: 0.40, sessionsMedian: 5,
         sessionsSigma: 0.8, oneOffShare: 0.30, nonGenuineShare: 0.05, requestsExclusion: 0.6,
-        questionableExclusionRequest: 0.03, refusal: 0.02, replyMedianMinutes: 40, neverReplies: 0.03,
+        questionableExclusionRequest: 0.03, refusal: 0.03, replyMedianMinutes: 40, neverReplies: 0.03,
         viewsPerInquiry: 20...35, biweeklyShare: 0.10)
     static let longTerm = ArchetypeProfile(
         share: 0.20, inquiriesPerMonth: 3, bookingAfterReply: 0.35, singleSession: 0.12, sessionsMedian: 24,
         sessionsSigma: 0.9, oneOffShare: 0.02, nonGenuineShare: 0.04, requestsExclusion: 0.35,
-        questionableExclusionRequest: 0.01, refusal: 0.01, replyMedianMinutes: 600, neverReplies: 0.10,
+        questionableExclusionRequest: 0.01, refusal: 0.02, replyMedianMinutes: 600, neverReplies: 0.10,
         viewsPerInquiry: 40...60, biweeklyShare: 0.25)
     static let spamMagnet = ArchetypeProfile(
         share: 0.10, inquiriesPerMonth: 10, bookingAfterReply: 0.18, singleSession: 0.25, sessionsMedian: 11,
         sessionsSigma: 0.9, oneOffShare: 0.10, nonGenuineShare: 0.22, requestsExclusion: 0.85,
-        questionableExclusionRequest: 0.10, refusal: 0.02, replyMedianMinutes: 120, neverReplies: 0.05,
+        questionableExclusionRequest: 0.10, refusal: 0.03, replyMedianMinutes: 120, neverReplies: 0.05,
         viewsPerInquiry: 20...35, biweeklyShare: 0.15)
     static let selective = ArchetypeProfile(
         share: 0.08, inquiriesPerMonth: 6, bookingAfterReply: 0.25, singleSession: 0.25, sessionsMedian: 11,
@@ -193,8 +193,8 @@ enum Figures {
         (.personalTrigger, 0.10), (.ethicalIncompatibility, 0.08), (.other, 0.17),
     ]
     /// Refusal outcomes: re-match, refund, close.
-    static let refusalRematched = 0.6
-    static let refusalRefunded = 0.3
+    static let refusalRematched = 0.55
+    static let refusalRefunded = 0.30
     /// P(a re-matched client books with the new therapist).
     static let rematchBooking = 0.75
     /// P(support grants an exclusion request), by reason; a second request after
@@ -221,8 +221,8 @@ enum Figures {
     static let antifraudCatchesSpam = 0.15
     /// Converted cases flagged for suspected off-platform dealing; and for a
     /// suspect therapist.
-    static let antifraudFlagged = 0.012
-    static let antifraudFlaggedSuspect = 0.12
+    static let antifraudFlagged = 0.03
+    static let antifraudFlaggedSuspect = 0.15
     static let flagDisputed = 0.6
     static let flagClearedIfDisputed = 0.7
     static let flagClearedIfNotDisputed = 0.35
