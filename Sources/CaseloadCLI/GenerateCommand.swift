@@ -91,7 +91,7 @@ struct GenerateCommand: AsyncParsableCommand {
             await log.close()
         }
         if json {
-            print(Self.json(summary, db: db, jsonl: jsonl))
+            print(Self.json(summary, plannedEvents: generator.plannedEvents, db: db, jsonl: jsonl))
         } else {
             print(Self.text(summary, destination: db ?? jsonl!))
         }
@@ -131,7 +131,7 @@ struct GenerateCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ summary: GenerationSummary, db: String?, jsonl: String?) -> String {
+    static func json(_ summary: GenerationSummary, plannedEvents: Int, db: String?, jsonl: String?) -> String {
         let parameters = summary.parameters
         var writer = JSONWriter()
         writer.beginObject()
@@ -144,6 +144,7 @@ struct GenerateCommand: AsyncParsableCommand {
         writer.key("end"); writer.string(parameters.end.iso8601)
         writer.key("profileViews"); writer.bool(parameters.profileViews)
         writer.key("events"); writer.int(summary.events)
+        writer.key("plannedEvents"); writer.int(plannedEvents)
         writer.key("eventsByType")
         writer.beginObject()
         for type in EventType.allCases {
