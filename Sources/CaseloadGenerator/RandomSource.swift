@@ -43,6 +43,11 @@ struct RandomSource: RandomNumberGenerator, Sendable {
         s3 = mixer.next()
     }
 
+    /// A generator in a given state (for checking against the reference outputs).
+    init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
     /// The stream for one drawing thing: `seed` mixed with a path of integers.
     init(seed: UInt64, _ path: UInt64...) {
         var word = seed
