@@ -210,17 +210,38 @@ struct WrittenRange: Sendable {
 struct ChunkBuilder {
     private(set) var appends: [StreamAppend] = []
     private(set) var events = 0
+    private var scratch: [UInt8] = []
 
     mutating func add(_ event: GeneratedEvent) {
         let stream = event.event.storeStreamID
+        let new = newEvent(event)
         if let last = appends.indices.last, appends[last].stream == stream {
-            appends[last].events.append(event.newEvent)
+            appends[last].events.append(new)
         } else {
             let before = event.streamVersion - 1
-            appends.append(StreamAppend(
-                stream: stream, expected: before == 0 ? .noStream : .exactly(before), events: [event.newEvent]))
+            appends.append(StreamAppend(stream: stream, expected: before == 0 ? .noStream : .exactly(before), events: [new]))
         }
         events += 1
+    }
+
+    /// ``GeneratedEvent/newEvent``, with the payload in an array of its own
+    /// size: the canonical encoder reserves 192 bytes per payload, and a
+    /// chunk holds 100k of them (a profile view's payload is ~40 bytes).
+    private mutating func newEvent(_ event: GeneratedEvent) -> NewEvent {
+        var writer = JSONWriter(capacity: 0)
+        swap(&writer.bytes, &scratch)
+        event.event.encodePayload(into: &writer)
+        let payload = writer.bytes.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, count in
+                count = target.initialize(fromContentsOf: source)
+            }
+        }
+        swap(&writer.bytes, &scratch)
+        scratch.removeAll(keepingCapacity: true)
+        return NewEvent(
+            id: event.id, type: event.event.typeName, schemaVersion: event.event.schemaVersion,
+            payload: EventPayload(bytes: payload), occurredAt: event.occurredAt, actor: event.actor.description,
+            causationID: event.causationID)
     }
 
     mutating func take() -> [StreamAppend] {
@@ -258,7 +279,8 @@ struct HistoryRun {
     private var ids: EventIDGenerator
     private var viewIDs: EventIDGenerator
     private var group = Simulation.Group()
-    private var counts: [EventType: Int] = [:]
+    /// Events per type, in `EventType.allCases` order.
+    private var counts = [Int](repeating: 0, count: EventType.allCases.count)
     private(set) var total = 0
     private var first: Timestamp?
     private var last: Timestamp?
@@ -291,7 +313,7 @@ struct HistoryRun {
             out.append(GeneratedEvent(
                 id: id, event: simulated.event, occurredAt: occurredAt, actor: simulated.actor,
                 causationID: simulated.causedByPrevious ? out.last?.id : nil, streamVersion: version))
-            counts[simulated.event.type, default: 0] += 1
+            counts[Self.typeIndex[simulated.event.type]!] += 1
             total += 1
             if first == nil { first = occurredAt }
             last = occurredAt
@@ -299,6 +321,8 @@ struct HistoryRun {
         for finished in group.finishedCases { gate.close(caseId: finished) }
         return true
     }
+
+    private static let typeIndex = Dictionary(uniqueKeysWithValues: EventType.allCases.enumerated().map { ($1, $0) })
 
     func progress(planned: Int) -> GenerationProgress {
         let span = Double(simulation.end - simulation.start)
@@ -312,7 +336,7 @@ struct HistoryRun {
         GenerationSummary(
             parameters: simulation.parameters,
             events: total,
-            eventsByType: counts,
+            eventsByType: Dictionary(uniqueKeysWithValues: zip(EventType.allCases, counts).filter { $0.1 > 0 }),
             therapists: simulation.therapists.map {
                 GeneratedTherapist(id: $0.id, archetype: $0.archetype, joinedAt: Timestamp(secondsSinceEpoch: $0.joinedAt))
             },

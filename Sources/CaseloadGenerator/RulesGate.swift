@@ -21,7 +21,7 @@ struct RulesGate {
     private var therapistStreams: [String: [(CaseloadEvent, Timestamp)]] = [:]
     private var lastViews: [String: (event: CaseloadEvent, at: Timestamp, version: Int64)] = [:]
     /// Cases the state holds beyond the open ones before a rebuild (tests set it low).
-    var rebuildSlack = 50_000
+    var rebuildSlack = 10_000
     private(set) var rebuilds = 0
 
     /// Cases opened and not finished.

@@ -17,7 +17,9 @@ enum Time {
 
 /// One therapist as the generator imagines them: archetype, prices, policy
 /// schedule, reply habits. Drawn once, from the therapist's own random stream.
-struct TherapistModel {
+/// A class: every case step reads its therapist, and a reference costs one
+/// retain where a copy of the struct would cost one per array and string.
+final class TherapistModel: Sendable {
     let index: Int
     let id: String
     let actor: CaseloadDomain.Actor
