@@ -219,14 +219,13 @@ struct CaseProcess {
         case .cancelled(let by, _): countsAsHeld = by == .client && late
         }
         guard countsAsHeld else {
-            // A free cancellation: the client moves the session, or stops.
-            let rebook: Double
-            if case .cancelled(.therapist, _) = settlement {
-                rebook = Figures.rebookAfterTherapistCancellation
-            } else {
-                rebook = Figures.rebookAfterClientCancellation
-            }
-            if rng.chance(rebook) {
+            // A free cancellation: the client moves the session, or stops
+            // (within the sessions drawn: see `Figures.firstBookingAbandoned`).
+            let stops =
+                counted == 0
+                ? rng.chance(Figures.firstBookingAbandoned)
+                : counted + 1 >= plannedSessions && rng.chance(Figures.lastSessionCancelledInstead)
+            if !stops {
                 nextSlot = max(
                     slot(day: previousStart / Time.day + Seconds(rng.int(1...4))),
                     slot(day: time / Time.day + 1))
@@ -243,17 +242,18 @@ struct CaseProcess {
             let rule = Texts.antifraudRules[rng.int(0...(Texts.antifraudRules.count - 1))]
             plan(.raiseFlag(rule: rule, spam: false), at: time + rng.seconds(Time.day...60 * Time.day))
         }
-        if case .missed = settlement, rng.chance(Figures.stopAfterNoShow) {
-            planEnding(at: time, dropout: true)
-            return converted
-        }
         if counted == 1, case .held = settlement, !oneOff, kind != .rematch, rng.chance(therapist.profile.refusal) {
             let reason = rng.pick(Figures.refusalReasons)
             plan(.refuse(reason), at: time + rng.seconds(Time.hour...2 * Time.day))
             return converted
         }
         guard counted < plannedSessions else {
-            planEnding(at: time, dropout: false)
+            // A last session missed is a client who stopped coming.
+            if case .missed = settlement {
+                planEnding(at: time, dropout: true)
+            } else {
+                planEnding(at: time, dropout: false)
+            }
             return converted
         }
         // The next session at the usual cadence, now and then at another hour

@@ -76,34 +76,35 @@ struct ArchetypeProfile {
         }
     }
 
-    // Sessions: with these shapes the mixture of all archetypes' new clients
-    // has a median of 7–8 and a mean of ≈ 13 sessions with 28% single
-    // sessions (checked by simulation), close to Flückiger et al. (2020):
+    // Sessions: with these shapes the mixture of all archetypes' new clients,
+    // one-off consultations included, plans a median of 8 and a mean of ≈ 14
+    // sessions with 29% single sessions (checked by simulating the draws),
+    // close to Flückiger et al. (2020):
     // across 20 naturalistic samples the mean number of sessions averaged
     // 12.9 and its median 8.2, skewed to the right (skewness 1.71).
     static let balanced = ArchetypeProfile(
-        share: 0.42, inquiriesPerMonth: 8, bookingAfterReply: 0.22, singleSession: 0.25, sessionsMedian: 11,
-        sessionsSigma: 0.9, oneOffShare: 0.10, nonGenuineShare: 0.05, requestsExclusion: 0.5,
+        share: 0.42, inquiriesPerMonth: 8, bookingAfterReply: 0.22, singleSession: 0.22, sessionsMedian: 12,
+        sessionsSigma: 0.9, oneOffShare: 0.06, nonGenuineShare: 0.05, requestsExclusion: 0.5,
         questionableExclusionRequest: 0.02, refusal: 0.03, replyMedianMinutes: 180, neverReplies: 0.06,
         viewsPerInquiry: 25...45, biweeklyShare: 0.15)
     static let highChurn = ArchetypeProfile(
-        share: 0.20, inquiriesPerMonth: 14, bookingAfterReply: 0.22, singleSession: 0.40, sessionsMedian: 5,
-        sessionsSigma: 0.8, oneOffShare: 0.30, nonGenuineShare: 0.05, requestsExclusion: 0.6,
+        share: 0.20, inquiriesPerMonth: 14, bookingAfterReply: 0.22, singleSession: 0.30, sessionsMedian: 6,
+        sessionsSigma: 0.8, oneOffShare: 0.20, nonGenuineShare: 0.05, requestsExclusion: 0.6,
         questionableExclusionRequest: 0.03, refusal: 0.03, replyMedianMinutes: 40, neverReplies: 0.03,
         viewsPerInquiry: 20...35, biweeklyShare: 0.10)
     static let longTerm = ArchetypeProfile(
-        share: 0.20, inquiriesPerMonth: 3, bookingAfterReply: 0.35, singleSession: 0.12, sessionsMedian: 24,
+        share: 0.20, inquiriesPerMonth: 3, bookingAfterReply: 0.35, singleSession: 0.10, sessionsMedian: 26,
         sessionsSigma: 0.9, oneOffShare: 0.02, nonGenuineShare: 0.04, requestsExclusion: 0.35,
         questionableExclusionRequest: 0.01, refusal: 0.02, replyMedianMinutes: 600, neverReplies: 0.10,
         viewsPerInquiry: 40...60, biweeklyShare: 0.25)
     static let spamMagnet = ArchetypeProfile(
-        share: 0.10, inquiriesPerMonth: 10, bookingAfterReply: 0.18, singleSession: 0.25, sessionsMedian: 11,
-        sessionsSigma: 0.9, oneOffShare: 0.10, nonGenuineShare: 0.22, requestsExclusion: 0.85,
+        share: 0.10, inquiriesPerMonth: 10, bookingAfterReply: 0.18, singleSession: 0.22, sessionsMedian: 12,
+        sessionsSigma: 0.9, oneOffShare: 0.06, nonGenuineShare: 0.22, requestsExclusion: 0.85,
         questionableExclusionRequest: 0.10, refusal: 0.03, replyMedianMinutes: 120, neverReplies: 0.05,
         viewsPerInquiry: 20...35, biweeklyShare: 0.15)
     static let selective = ArchetypeProfile(
-        share: 0.08, inquiriesPerMonth: 6, bookingAfterReply: 0.25, singleSession: 0.25, sessionsMedian: 11,
-        sessionsSigma: 0.9, oneOffShare: 0.08, nonGenuineShare: 0.05, requestsExclusion: 0.6,
+        share: 0.08, inquiriesPerMonth: 6, bookingAfterReply: 0.25, singleSession: 0.22, sessionsMedian: 12,
+        sessionsSigma: 0.9, oneOffShare: 0.06, nonGenuineShare: 0.05, requestsExclusion: 0.6,
         questionableExclusionRequest: 0.04, refusal: 0.15, replyMedianMinutes: 240, neverReplies: 0.05,
         viewsPerInquiry: 30...50, biweeklyShare: 0.15)
 }
@@ -163,11 +164,13 @@ enum Figures {
     static let lateClientCancellation = 0.025
     /// Cancellations by the therapist (assumption).
     static let therapistCancellation = 0.02
-    /// P(rebooking after a free cancellation) (assumption).
-    static let rebookAfterClientCancellation = 0.8
-    static let rebookAfterTherapistCancellation = 0.9
-    /// P(a client stops after a no-show) (assumption).
-    static let stopAfterNoShow = 0.2
+    /// A free cancellation is rebooked, except: a first booking cancelled is
+    /// abandoned this often (the client never comes), and a client's last
+    /// planned session is cancelled rather than held half the time. Stops
+    /// stay inside the drawn number of sessions, so the published session
+    /// counts hold (assumption).
+    static let firstBookingAbandoned = 0.15
+    static let lastSessionCancelledInstead = 0.5
     /// Share of twice-weekly clients (assumption).
     static let twiceWeeklyShare = 0.03
 

@@ -32,11 +32,11 @@ enum SizeEstimate {
             // Cases opened in the last `duration` of the span are cut short.
             let cut = active > duration ? active - duration / 2 : active * active / (2 * max(duration, 1))
             var events = inquiries * active * ((1 - a.nonGenuineShare) * genuineQuick + a.nonGenuineShare * nonGenuine)
-            // Calibration: the session sum overestimates by about a third
+            // Calibration: the session sum overestimates by about a fifth
             // (dropouts after cancellations and no-shows, cases cut by the end
             // sooner than the mean); measured over histories of 3–60 months
             // and 30–300 therapists.
-            events += 0.66 * inquiries * cut * (1 - a.nonGenuineShare) * converted * sessionEvents
+            events += 0.8 * inquiries * cut * (1 - a.nonGenuineShare) * converted * sessionEvents
             if parameters.profileViews {
                 let views = (a.viewsPerInquiry.lowerBound + a.viewsPerInquiry.upperBound) / 2
                 events += inquiries * active * views
