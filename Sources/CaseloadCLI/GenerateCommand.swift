@@ -10,13 +10,15 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Generate a realistic marketplace history: every event checked by the domain's rules.",
         discussion: """
-            Therapists of five archetypes (balanced, high-churn, long-term, spam-magnet, selective) join a new
-            platform; their clients write, book weekly sessions, cancel early or late, miss sessions, stop or
-            reach their goals; therapists ask to exclude spam chats and refuse some clients, who are re-matched;
-            anti-fraud raises flags. Rates come from published figures (Sources/CaseloadGenerator/README.md).
-            The same seed gives the same events and ids. Events go in business-time order, in transactions of
-            100,000 events, into an empty log; with --jsonl the same history is written as import JSON Lines
-            for `caseload import` instead.
+            Therapists of five archetypes (balanced, high-churn, long-term, spam-magnet, selective) join a \
+            new platform; their clients write, book weekly sessions, cancel early or late, miss sessions, \
+            stop or reach their goals; therapists ask to exclude spam chats and refuse some clients, who \
+            are re-matched; anti-fraud raises flags. Rates come from published figures \
+            (Sources/CaseloadGenerator/README.md). Every event passes the domain's rules, as in import.
+
+            The same seed gives the same events and ids. Events go in business-time order into an empty \
+            log, in transactions of 100,000 events; with --jsonl the same history is written as import \
+            JSON Lines for `caseload import` instead.
 
             Examples:
               caseload generate --db demo.sqlite --therapists 200 --months 12 --seed 7
@@ -45,15 +47,20 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (db == nil) != (jsonl == nil) else { throw ValidationError("give exactly one of --db PATH and --jsonl PATH") }
+        _ = try parameters()
     }
 
-    func run() async throws {
+    private func parameters() throws -> GeneratorParameters {
         let launch: Timestamp
         do { launch = try Timestamp(userInput: start) } catch { throw ValidationError("--start: \(error)") }
         let parameters = GeneratorParameters(
             therapists: therapists, months: months, seed: seed, profileViews: views, start: launch)
         do { try parameters.validate() } catch { throw ValidationError(error.message) }
-        let generator = HistoryGenerator(parameters: parameters)
+        return parameters
+    }
+
+    func run() async throws {
+        let generator = HistoryGenerator(parameters: try parameters())
 
         let progress = Progress(label: "generated")
         let report: @Sendable (GenerationProgress) -> Void = { state in
