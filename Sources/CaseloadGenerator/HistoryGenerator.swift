@@ -258,17 +258,38 @@ enum ImportEnvelope {
     static func write(_ event: GeneratedEvent, into buffer: inout [UInt8]) {
         var writer = JSONWriter(capacity: 384)
         writer.beginObject()
-        writer.key("eventId"); writer.string(event.id.uuidString.lowercased())
+        writer.key("eventId"); writer.string(text(event.id))
         writer.key("type"); writer.string(event.event.typeName)
         writer.key("occurredAt"); writer.string(event.occurredAt.iso8601)
         writer.key("actor"); writer.string(event.actor.description)
         if let causation = event.causationID {
-            writer.key("causationId"); writer.string(causation.uuidString.lowercased())
+            writer.key("causationId"); writer.string(text(causation))
         }
         writer.key("data"); event.event.encodePayload(into: &writer)
         writer.endObject()
         buffer.append(contentsOf: writer.bytes)
         buffer.append(0x0A)
+    }
+
+    /// The lowercase canonical text of `id` (`uuidString` formats each byte
+    /// with printf, a tenth of the time of writing a line).
+    static func text(_ id: UUID) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: id.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var index = 0
+                for (position, byte) in bytes.enumerated() {
+                    if position == 4 || position == 6 || position == 8 || position == 10 {
+                        out[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    out[index] = digits.utf8Start[Int(byte >> 4)]
+                    out[index + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                    index += 2
+                }
+                return index
+            }
+        }
     }
 }
 

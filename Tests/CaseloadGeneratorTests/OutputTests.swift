@@ -1,6 +1,6 @@
 import Caseload
 import CaseloadCoding
-import CaseloadGenerator
+@testable import CaseloadGenerator
 import EventStore
 import EventStoreSQLite
 import EventStoreTesting
@@ -61,5 +61,12 @@ import Testing
             let error = abs(Double(planned - actual)) / Double(actual)
             #expect(error < 0.2, "planned \(planned), actual \(actual) for \(parameters.therapists)×\(parameters.months)")
         }
+    }
+}
+
+@Suite struct ImportEnvelopes {
+    @Test func writeIdsAsLowercaseCanonicalText() {
+        let id = UUID(uuidString: "018CC340-EBC8-7146-876F-088C080D876C")!
+        #expect(ImportEnvelope.text(id) == "018cc340-ebc8-7146-876f-088c080d876c")
     }
 }
