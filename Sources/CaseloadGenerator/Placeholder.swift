@@ -1,1 +1,0 @@
-// The history generator: see the generator work.
