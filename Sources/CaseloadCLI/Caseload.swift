@@ -14,7 +14,7 @@ struct CaseloadCommand: AsyncParsableCommand {
             Start with `caseload demo`, then try `caseload log --db PATH` and `caseload verify --db PATH`.
             """,
         subcommands: [
-            DemoCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
+            DemoCommand.self, GenerateCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
             ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,
         ])
 }
