@@ -1,4 +1,5 @@
 import CaseloadCoding
+import Dispatch
 import CaseloadDomain
 import Crypto
 public import EventStore
@@ -83,12 +84,19 @@ public enum Importer {
             pendingEvents = 0
         }
 
-        while let bytes = reader.next() {
-            summary.lines += 1
-            let number = summary.lines
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+        // Lines are read and parsed a chunk ahead on another thread while this
+        // one judges and appends the current chunk: parsing is pure, judging
+        // and appending must follow the file's order.
+        let parser = ChunkParser(reader: reader)
+        parser.start()
+        while let chunk = parser.next() {
+          for parsed in chunk {
+            summary.lines = parsed.number
+            let number = parsed.number
+            guard let result = parsed.line else { continue }
             do {
-                let line = try ImportLine(json: bytes)
+                let line = try result.get()
+                let bytes = parsed.bytes
                 let id = line.eventID ?? derivedID(line: bytes, number: number, occurredAt: line.occurredAt)
                 if let earlier = seenIDs[id] {
                     throw ImportError(line: number, message: "eventId \(id.uuidString.lowercased()) is already used on line \(earlier)")
@@ -133,15 +141,69 @@ public enum Importer {
             } catch {
                 throw ImportError(line: number, message: "\(error)")
             }
-            if number % 10_000 == 0 { progress?(number, reader.bytesRead, reader.totalBytes) }
+            if number % 10_000 == 0 { progress?(number, parser.bytesRead, reader.totalBytes) }
+          }
         }
         do {
             try flush(&transaction)
         } catch {
             throw ImportError(line: summary.lines, message: "\(error)")
         }
-        progress?(summary.lines, reader.bytesRead, reader.totalBytes)
+        progress?(summary.lines, parser.bytesRead, reader.totalBytes)
         return summary
+    }
+
+    /// One line as the parsing thread leaves it: its number, its bytes and the
+    /// parsed envelope (nil for a blank line).
+    struct ParsedLine: @unchecked Sendable {
+        // @unchecked: `line` holds an error that is only read on the importing thread.
+        var number: Int
+        var bytes: [UInt8]
+        var line: Result<ImportLine, any Error>?
+    }
+
+    /// Reads and parses the next chunk of lines on a background thread while
+    /// the caller works on the current one. Only one chunk is in flight, so
+    /// the reader is used by one thread at a time (handed over through the
+    /// semaphores, which order the accesses).
+    final class ChunkParser: @unchecked Sendable {
+        private let reader: LineReader
+        private let ready = DispatchSemaphore(value: 0)
+        private var pending: [ParsedLine]?
+        private var number = 0
+        private(set) var bytesRead = 0
+        static let chunkSize = 4096
+
+        init(reader: LineReader) { self.reader = reader }
+
+        func start() { schedule() }
+
+        private func schedule() {
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                var chunk: [ParsedLine] = []
+                chunk.reserveCapacity(Self.chunkSize)
+                while chunk.count < Self.chunkSize, let bytes = reader.next() {
+                    number += 1
+                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                        chunk.append(ParsedLine(number: number, bytes: [], line: nil))
+                    } else {
+                        chunk.append(ParsedLine(number: number, bytes: bytes, line: Result { try ImportLine(json: bytes) }))
+                    }
+                }
+                pending = chunk
+                bytesRead = reader.bytesRead
+                ready.signal()
+            }
+        }
+
+        /// The next parsed chunk, or nil at the end of the file.
+        func next() -> [ParsedLine]? {
+            ready.wait()
+            guard let chunk = pending, !chunk.isEmpty else { return nil }
+            pending = nil
+            schedule()
+            return chunk
+        }
     }
 
     /// A stable id for a line without an `eventId`: the event's time in

@@ -115,25 +115,24 @@ public struct MarketplaceState: Sendable {
 
     /// Folds `event` into the state of its stream and counts its version.
     public mutating func apply(_ event: CaseloadEvent, occurredAt: Timestamp) {
+        // Mutated in place through the dictionaries' subscripts: copying a
+        // state out and back would copy its session table on every event.
         switch event.type.streamCategory {
         case .case:
             let caseId = event.caseId!
-            var entry = cases[caseId] ?? Versioned(state: nil, version: 0)
-            CaseState.evolve(&entry.state, event, occurredAt: occurredAt)
-            entry.version += 1
-            cases[caseId] = entry
+            if cases[caseId] == nil { cases[caseId] = Versioned(state: nil, version: 0) }
+            CaseState.evolve(&cases[caseId]!.state, event, occurredAt: occurredAt)
+            cases[caseId]!.version += 1
         case .therapist:
             let therapistId = event.therapistId!
-            var entry = therapists[therapistId] ?? Versioned(state: nil, version: 0)
-            TherapistState.evolve(&entry.state, event, occurredAt: occurredAt)
-            entry.version += 1
-            therapists[therapistId] = entry
+            if therapists[therapistId] == nil { therapists[therapistId] = Versioned(state: nil, version: 0) }
+            TherapistState.evolve(&therapists[therapistId]!.state, event, occurredAt: occurredAt)
+            therapists[therapistId]!.version += 1
         case .profile:
             let therapistId = event.therapistId!
-            var entry = profiles[therapistId] ?? Versioned(state: nil, version: 0)
-            ProfileState.evolve(&entry.state, event, occurredAt: occurredAt)
-            entry.version += 1
-            profiles[therapistId] = entry
+            if profiles[therapistId] == nil { profiles[therapistId] = Versioned(state: nil, version: 0) }
+            ProfileState.evolve(&profiles[therapistId]!.state, event, occurredAt: occurredAt)
+            profiles[therapistId]!.version += 1
         case .client:
             // Client streams (erasures) carry no state the rules consult.
             if case .clientDataErased(let erased) = event { clients[erased.clientId, default: 0] += 1 }

@@ -2,6 +2,7 @@ public import CaseloadCoding
 import CaseloadDomain
 public import CaseloadStatistics
 public import EventStore
+import Foundation
 
 /// The statistics projection: per-case facts folded from the log, saved with
 /// their checkpoint (one row, one transaction), caught up from there on every
@@ -62,9 +63,12 @@ public struct StatisticsProjection: Sendable {
     /// no `RecordedEvent`s, payloads decoded in place), while this task folds
     /// the chunks in position order — so both cores work.
     public static func fold(
-        _ store: any EventStore, into facts: inout MarketplaceFacts, query: LogQuery, batchSize: Int = 65_536,
-        parallelism: Int = 3, progress: Progress? = nil
+        _ store: any EventStore, into facts: inout MarketplaceFacts, query: LogQuery, batchSize: Int? = nil,
+        parallelism: Int? = nil, progress: Progress? = nil
     ) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let batchSize = batchSize ?? Int(environment["CASELOAD_REPLAY_CHUNK"] ?? "") ?? 32_768
+        let parallelism = parallelism ?? Int(environment["CASELOAD_REPLAY_PARALLEL"] ?? "") ?? 3
         let head = min(try await store.head().position, query.upToPosition ?? Int64.max)
         guard head > query.after else { return }
         var template = query

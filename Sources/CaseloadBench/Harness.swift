@@ -6,7 +6,7 @@ import EventStoreSQLite
 import Foundation
 
 final class Harness {
-    static let names = ["bulk-append", "bulk-append-random-ids", "durable-appends", "scan-decode"]
+    static let names = ["bulk-append", "bulk-append-random-ids", "durable-appends", "scan-decode"] + historyNames
 
     let options: BenchOptions
     var figures: [Figure] = []
@@ -53,6 +53,7 @@ final class Harness {
         if wanted("bulk-append") || wanted("scan-decode") { try await bulkAndScan(randomIDs: false) }
         if wanted("bulk-append-random-ids") { try await bulkAndScan(randomIDs: true) }
         if wanted("durable-appends") { try await durableAppends() }
+        if Self.historyNames.contains(where: wanted) { try await runHistoryBenchmarks() }
         try writeJSON()
     }
 

@@ -99,7 +99,10 @@ public final class SQLiteEventStore: EventStore {
         self.writer = Writer(
             connection: connection, maxGroupSize: configuration.maxGroupSize,
             commitDelayMicroseconds: configuration.commitDelayMicroseconds)
-        self.readers = ReaderPool(path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.cacheSizeKiB)
+        // Readers mostly scan in order or look up a few rows: a small cache
+        // each keeps several concurrent readers within the memory budget.
+        self.readers = ReaderPool(
+            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: min(configuration.cacheSizeKiB, 8192))
     }
 
     deinit {
