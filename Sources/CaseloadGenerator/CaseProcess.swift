@@ -175,14 +175,14 @@ struct CaseProcess {
         func clientCancelsLate() -> (Seconds, Step) {
             let from = max(earliest, start - notice + 10 * Time.minute)
             let at = rng.seconds(min(from, start - 10 * Time.minute)...(start - 10 * Time.minute))
-            return (at, .settle(.cancelled(.client, rng.chance(0.9) ? client : Actors.supportAgent(rng.int(0...11)))))
+            return (at, .settle(.cancelled(.client, rng.chance(0.9) ? client : Actors.agent(&rng))))
         }
         let (at, step): (Seconds, Step)
         if u < Figures.earlyClientCancellation {
             let latest = start - notice - Time.hour
             if latest > earliest {
                 at = rng.seconds(earliest...latest)
-                step = .settle(.cancelled(.client, rng.chance(0.9) ? client : Actors.supportAgent(rng.int(0...11))))
+                step = .settle(.cancelled(.client, rng.chance(0.9) ? client : Actors.agent(&rng)))
             } else {
                 (at, step) = clientCancelsLate()  // booked too close to the start for an early cancellation
             }
@@ -192,7 +192,7 @@ struct CaseProcess {
             u -= Figures.earlyClientCancellation + Figures.lateClientCancellation
             if u < Figures.therapistCancellation {
                 at = rng.seconds(earliest...(start - 30 * Time.minute))
-                step = .settle(.cancelled(.therapist, rng.chance(0.9) ? therapist.actor : Actors.supportAgent(rng.int(0...11))))
+                step = .settle(.cancelled(.therapist, rng.chance(0.9) ? therapist.actor : Actors.agent(&rng)))
             } else if u - Figures.therapistCancellation < noShow {
                 at = start + rng.seconds(15 * Time.minute...Time.hour)
                 step = .settle(.missed(rng.chance(0.6) ? therapist.actor : Actors.scheduler))

@@ -209,7 +209,7 @@ struct Simulation {
         func emit(_ event: CaseloadEvent, _ actor: CaseloadDomain.Actor) {
             group.events.append(SimulatedEvent(at: at, event: event, actor: actor))
         }
-        func agent() -> CaseloadDomain.Actor { Actors.supportAgent(process.rng.int(0...(Actors.agents.count - 1))) }
+        func agent() -> CaseloadDomain.Actor { Actors.agent(&process.rng) }
 
         switch step {
         case .open:
@@ -337,7 +337,7 @@ struct Simulation {
     private mutating func resolveRefusal(
         _ process: inout CaseProcess, therapist: TherapistModel, at time: Seconds, into group: inout Group
     ) {
-        let agent = Actors.supportAgent(process.rng.int(0...(Actors.agents.count - 1)))
+        let agent = Actors.agent(&process.rng)
         let u = process.rng.unit()
         let caseId = process.caseId
         if u < Figures.refusalRematched, let other = rematchTarget(for: therapist.index, at: time, using: &process.rng) {

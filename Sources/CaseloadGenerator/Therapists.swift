@@ -104,7 +104,7 @@ final class TherapistModel: Sendable {
         for ((at, hours), bySupport) in zip(policies, supportChanges) {
             events.append((
                 at, .cancellationPolicySet(CancellationPolicySet(therapistId: id, noticeHours: hours)),
-                bySupport ? Actors.supportAgent(rng.int(0...(Actors.agents.count - 1))) : actor
+                bySupport ? Actors.agent(&rng) : actor
             ))
         }
         self.policies = policies
@@ -137,5 +137,6 @@ enum Actors {
     static let billing = CaseloadDomain.Actor.system("billing")
     static let antifraud = CaseloadDomain.Actor.system("antifraud")
     static let agents: [CaseloadDomain.Actor] = (1...12).map { .support("agent-\($0)") }
-    static func supportAgent(_ index: Int) -> CaseloadDomain.Actor { agents[index] }
+    /// One of the support agents, drawn from `rng`.
+    static func agent(_ rng: inout RandomSource) -> CaseloadDomain.Actor { agents[rng.int(0...(agents.count - 1))] }
 }
