@@ -97,6 +97,7 @@ let package = Package(
         .target(
             name: "CaseloadGenerator",
             dependencies: ["Caseload", "CaseloadDomain", "CaseloadCoding", "EventStore"],
+            exclude: ["README.md"],
             swiftSettings: strict),
 
         // The `caseload` command: argument parsing and printing only.

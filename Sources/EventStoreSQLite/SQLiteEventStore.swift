@@ -26,9 +26,6 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var limits = EventStoreLimits.default
     /// At most this many appends share one commit.
     public var maxGroupSize = 4096
-    /// How long the writer lets concurrent appends gather before a commit,
-    /// once it has seen more than one append per commit (0 = never wait).
-    public var commitDelayMicroseconds = Int(ProcessInfo.processInfo.environment["CASELOAD_COMMIT_DELAY_US"] ?? "") ?? 200
     /// WAL pages before SQLite checkpoints into the main file. SQLite's default
     /// (1,000 pages, 4 MB) makes bulk appends checkpoint every few batches;
     /// measured 3.5× slower than with a large threshold (Benchmarks/SQLiteAccess).
@@ -96,9 +93,7 @@ public final class SQLiteEventStore: EventStore {
         let connection = try WriterConnection(
             db: db, clock: configuration.clock, limits: configuration.limits,
             onCommit: { head in commits.publish(head.position) })
-        self.writer = Writer(
-            connection: connection, maxGroupSize: configuration.maxGroupSize,
-            commitDelayMicroseconds: configuration.commitDelayMicroseconds)
+        self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
         // Readers mostly scan in order or look up a few rows: a small cache
         // each keeps several concurrent readers within the memory budget.
         self.readers = ReaderPool(

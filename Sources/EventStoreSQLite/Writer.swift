@@ -24,11 +24,9 @@ final class Writer: Sendable {
     private let queue = Mutex<[Job]>([])
     private let wake = DispatchSemaphore(value: 0)
     let maxGroupSize: Int
-    let commitDelayMicroseconds: Int
 
-    init(connection: WriterConnection, maxGroupSize: Int, commitDelayMicroseconds: Int) {
+    init(connection: WriterConnection, maxGroupSize: Int) {
         self.maxGroupSize = maxGroupSize
-        self.commitDelayMicroseconds = commitDelayMicroseconds
         let box = UncheckedBox(connection)
         let thread = Thread { [self] in
             self.run(box.value)
@@ -43,18 +41,11 @@ final class Writer: Sendable {
     }
 
     private func run(_ connection: WriterConnection) {
-        var lastGroupSize = 0
         var groups = 0
         var grouped = 0
         var commitSeconds = 0.0
         while true {
             wake.wait()
-            // Commit delay (as PostgreSQL's commit_delay): when the last group
-            // had company, appenders are busy — let their next appends arrive
-            // so one fsync serves many. A lone appender never waits.
-            if lastGroupSize > 1, commitDelayMicroseconds > 0 {
-                usleep(UInt32(commitDelayMicroseconds))
-            }
             let jobs = queue.withLock { jobs -> [Job] in
                 let taken = jobs
                 jobs.removeAll(keepingCapacity: true)
@@ -89,7 +80,6 @@ final class Writer: Sendable {
                     return
                 }
             }
-            lastGroupSize = appends.count
             if !appends.isEmpty {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 connection.commitGroup(appends)
