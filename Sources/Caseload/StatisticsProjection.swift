@@ -1,5 +1,5 @@
 public import CaseloadCoding
-import CaseloadDomain
+public import CaseloadDomain
 public import CaseloadStatistics
 public import EventStore
 import Foundation
@@ -57,31 +57,65 @@ public struct StatisticsProjection: Sendable {
     /// Folds the events `query` selects (after its position, up to the head
     /// as it is now or `query.upToPosition`) into `facts`, which ends
     /// checkpointed there (or at the last event when the query is bounded by time).
-    ///
-    /// The log is read in chunks of positions; up to `parallelism` chunks are
-    /// read and decoded at once on reader threads (the store's lean `scan`:
-    /// no `RecordedEvent`s, payloads decoded in place), while this task folds
-    /// the chunks in position order — so both cores work.
     public static func fold(
         _ store: any EventStore, into facts: inout MarketplaceFacts, query: LogQuery, batchSize: Int? = nil,
         parallelism: Int? = nil, progress: Progress? = nil
     ) async throws {
+        var query = query
+        // Events the facts ignore are not even read back.
+        query.types = MarketplaceFacts.relevantTypes
+        let head = try await DecodedLog.forEachChunk(
+            store, query: query, chunkSize: batchSize, parallelism: parallelism
+        ) { chunk, end, head in
+            for item in chunk {
+                facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
+            }
+            progress?(end, head)
+        }
+        guard let head else { return }
+        // Everything up to the head has been seen (filtered events included),
+        // unless a time bound left later events out on purpose.
+        if query.recordedAtOrBefore == nil && query.occurredAtOrBefore == nil {
+            facts.checkpoint = head
+        }
+        progress?(head, head)
+    }
+}
+
+/// One event decoded on a reader thread, waiting to be folded.
+public struct DecodedEvent: Sendable {
+    public var event: CaseloadEvent
+    public var occurredAt: Timestamp
+    public var position: Int64
+}
+
+/// The log read fast and decoded into domain events: chunks of positions are
+/// read and decoded on reader threads (the store's lean `scan`: no
+/// `RecordedEvent`s, payloads decoded where they lie), up to `parallelism`
+/// chunks at once, while the caller consumes them in position order — so
+/// both cores work.
+public enum DecodedLog {
+    /// Calls `body` with each chunk in order, with the chunk's last position
+    /// and the head the read stops at; returns that head (nil if nothing to read).
+    @discardableResult
+    public static func forEachChunk(
+        _ store: any EventStore, query: LogQuery, chunkSize: Int? = nil, parallelism: Int? = nil,
+        _ body: ([DecodedEvent], _ end: Int64, _ head: Int64) throws -> Void
+    ) async throws -> Int64? {
         let environment = ProcessInfo.processInfo.environment
-        let batchSize = batchSize ?? Int(environment["CASELOAD_REPLAY_CHUNK"] ?? "") ?? 32_768
+        let chunkSize = chunkSize ?? Int(environment["CASELOAD_REPLAY_CHUNK"] ?? "") ?? 32_768
         let parallelism = parallelism ?? Int(environment["CASELOAD_REPLAY_PARALLEL"] ?? "") ?? 3
         let head = min(try await store.head().position, query.upToPosition ?? Int64.max)
-        guard head > query.after else { return }
+        guard head > query.after else { return nil }
         var template = query
-        // Events the facts ignore are not even read back.
-        template.types = MarketplaceFacts.relevantTypes
         template.limit = Int.max
-        var chunkStarts: [Int64] = Array(stride(from: query.after, to: head, by: batchSize))
-        chunkStarts.reverse()
+        var starts: [Int64] = Array(stride(from: query.after, to: head, by: chunkSize))
+        starts.reverse()
 
         func launch(_ after: Int64) -> Task<[DecodedEvent], any Error> {
             var chunk = template
             chunk.after = after
-            chunk.upToPosition = min(head, after + Int64(batchSize))
+            chunk.upToPosition = min(head, after + Int64(chunkSize))
             return Task {
                 try await store.scan(chunk) { view in
                     guard let base = view.payload.baseAddress, !view.payload.isEmpty else {
@@ -99,37 +133,22 @@ public struct StatisticsProjection: Sendable {
         }
 
         var inFlight: [(end: Int64, task: Task<[DecodedEvent], any Error>)] = []
-        while inFlight.count < parallelism, let next = chunkStarts.popLast() {
-            inFlight.append((min(head, next + Int64(batchSize)), launch(next)))
+        while inFlight.count < max(1, parallelism), let next = starts.popLast() {
+            inFlight.append((min(head, next + Int64(chunkSize)), launch(next)))
         }
         do {
             while !inFlight.isEmpty {
                 let (end, task) = inFlight.removeFirst()
                 let decoded = try await task.value
-                if let next = chunkStarts.popLast() {
-                    inFlight.append((min(head, next + Int64(batchSize)), launch(next)))
+                if let next = starts.popLast() {
+                    inFlight.append((min(head, next + Int64(chunkSize)), launch(next)))
                 }
-                for item in decoded {
-                    facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
-                }
-                progress?(end, head)
+                try body(decoded, end, head)
             }
         } catch {
             for (_, task) in inFlight { task.cancel() }
             throw error
         }
-        // Everything up to the head has been seen (filtered events included),
-        // unless a time bound left later events out on purpose.
-        if query.recordedAtOrBefore == nil && query.occurredAtOrBefore == nil {
-            facts.checkpoint = head
-        }
-        progress?(head, head)
+        return head
     }
-}
-
-/// One event decoded on a reader thread, waiting to be folded.
-struct DecodedEvent: Sendable {
-    var event: CaseloadEvent
-    var occurredAt: Timestamp
-    var position: Int64
 }

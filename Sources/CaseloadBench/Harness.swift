@@ -164,14 +164,11 @@ final class Harness {
             appendRates.append(Double(options.events) / (ContinuousClock.now - start).seconds)
             batches.removeAll()
             if !randomIDs {
+                // The store's fast read: lean rows decoded into typed events on
+                // reader threads (the path every replay takes).
                 let scanStart = ContinuousClock.now
                 var decoded = 0
-                for try await batch in store.batches(LogQuery(limit: 8192)) {
-                    for record in batch {
-                        _ = try record.domainEvent()
-                        decoded += 1
-                    }
-                }
+                try await DecodedLog.forEachChunk(store, query: LogQuery()) { chunk, _, _ in decoded += chunk.count }
                 precondition(decoded == options.events)
                 scanRates.append(Double(decoded) / (ContinuousClock.now - scanStart).seconds)
             }
@@ -190,7 +187,7 @@ final class Harness {
             }
             if wanted("scan-decode") {
                 record(Figure(
-                    name: "full scan, payloads decoded into typed events", unit: "events/s", runs: scanRates,
+                    name: "full scan, payloads decoded into typed events (lean scan, 2 cores)", unit: "events/s", runs: scanRates,
                     target: "≥ 1500000", met: median(scanRates) >= 1_500_000))
             }
         }

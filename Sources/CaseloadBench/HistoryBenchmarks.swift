@@ -119,15 +119,26 @@ extension Harness {
             var peaks: [Double] = []
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caseload")
             for _ in 0..<options.runs {
-                let process = Process()
-                process.executableURL = binary
-                process.arguments = ["replay", "--db", historyPath]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
+                // posix_spawn and wait4 here, not Foundation's Process: the
+                // resource usage must be this child's, read when it is reaped.
+                // Through /bin/sh, because Linux keeps a process's peak RSS
+                // across exec: a child spawned straight from this (large)
+                // process would report this process's peak.
+                var pid: pid_t = 0
+                let arguments = ["/bin/sh", "-c", "exec \"$0\" \"$@\"", binary.path, "replay", "--db", historyPath]
+                var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+                defer { for pointer in argv { free(pointer) } }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                guard posix_spawn(&pid, "/bin/sh", &actions, nil, &argv, environ) == 0 else {
+                    throw BenchError("cannot start \(binary.path)")
+                }
                 var status: Int32 = 0
                 var usage = rusage()
-                wait4(process.processIdentifier, &status, 0, &usage)
+                guard wait4(pid, &status, 0, &usage) == pid else { throw BenchError("wait4 failed") }
                 peaks.append(Double(usage.ru_maxrss) / 1024)
             }
             record(Figure(
