@@ -103,7 +103,7 @@ public enum DecodedLog {
         _ body: ([DecodedEvent], _ end: Int64, _ head: Int64) throws -> Void
     ) async throws -> Int64? {
         let environment = ProcessInfo.processInfo.environment
-        let chunkSize = chunkSize ?? Int(environment["CASELOAD_REPLAY_CHUNK"] ?? "") ?? 32_768
+        let chunkSize = chunkSize ?? Int(environment["CASELOAD_REPLAY_CHUNK"] ?? "") ?? 16_384
         let parallelism = parallelism ?? Int(environment["CASELOAD_REPLAY_PARALLEL"] ?? "") ?? 3
         let head = min(try await store.head().position, query.upToPosition ?? Int64.max)
         guard head > query.after else { return nil }

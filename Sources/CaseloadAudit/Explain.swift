@@ -133,7 +133,7 @@ public struct StatisticsExplainer: Sendable {
         }
         self.cases = cases
         var perDay: [String: Int] = [:]
-        for time in facts.views[therapistId] ?? [] where time > (start ?? Int64.min) && time <= end {
+        for time in facts.viewTimes(of: therapistId) where time > (start ?? Int64.min) && time <= end {
             perDay[AuditText.day(time), default: 0] += 1
         }
         views = perDay.sorted { $0.key < $1.key }.map { ViewsOnDay(day: $0.key, views: $0.value) }

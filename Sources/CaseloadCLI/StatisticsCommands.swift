@@ -128,12 +128,27 @@ struct ReplayCommand: AsyncParsableCommand {
             progress.finish()
             await log.close()
             let seconds = (ContinuousClock.now - started).seconds
-            print("rebuilt statistics: \(facts.checkpoint) events, \(facts.cases.count) cases, \(facts.therapists.count) therapists in \(String(format: "%.2f", seconds)) s (\(Int(Double(facts.checkpoint) / max(seconds, 0.001))) events/s)")
+            var line = "rebuilt statistics: \(facts.checkpoint) events, \(facts.cases.count) cases, \(facts.therapists.count) therapists in \(String(format: "%.2f", seconds)) s (\(Int(Double(facts.checkpoint) / max(seconds, 0.001))) events/s)"
+            if let peak = Self.peakMemoryMiB() { line += "; peak memory \(peak) MiB" }
+            print(line)
         } catch {
             progress.finish()
             await log.close()
             throw failure(error)
         }
+    }
+}
+
+extension ReplayCommand {
+    /// This process's peak resident memory (VmHWM, Linux), in MiB. Read from
+    /// /proc rather than getrusage: a process's ru_maxrss survives exec and
+    /// can report its parent's peak.
+    static func peakMemoryMiB() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kib / 1024
     }
 }
 

@@ -4,10 +4,12 @@
 /// misread.
 public enum FactsCodec {
     static let magic: [UInt8] = Array("CLF".utf8)
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
 
     public static func encode(_ facts: MarketplaceFacts) -> [UInt8] {
         var out = Writer()
+        // Sized up front: growing by doubling would briefly hold twice the state.
+        out.bytes.reserveCapacity(estimatedSize(facts))
         out.bytes.append(contentsOf: magic)
         out.bytes.append(formatVersion)
         out.int(facts.checkpoint)
@@ -18,12 +20,17 @@ public enum FactsCodec {
             out.string(id)
             out.int(joined)
         }
-        let views = facts.views.sorted { $0.key < $1.key }
+        let views = facts.viewsStorage.sorted { $0.key < $1.key }
         out.int(Int64(views.count))
         for (id, times) in views {
             out.string(id)
             out.int(Int64(times.count))
-            for time in times { out.int(time) }
+            times.withUnsafeBytes { raw in
+                for offset in stride(from: 0, to: raw.count, by: 4) {
+                    let value = raw.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian
+                    withUnsafeBytes(of: value) { out.bytes.append(contentsOf: $0) }
+                }
+            }
         }
         out.int(Int64(facts.cases.count))
         for c in facts.cases {
@@ -56,6 +63,17 @@ public enum FactsCodec {
         return out.bytes
     }
 
+    /// An upper bound of the encoded size (ids assumed at most 64 bytes).
+    static func estimatedSize(_ facts: MarketplaceFacts) -> Int {
+        var size = 64 + facts.therapists.count * 80
+        for (_, times) in facts.viewsStorage { size += 80 + times.count * 4 }
+        for c in facts.cases {
+            size += 3 * 72 + 8 * 4 + 80
+            size += c.charged.count * 17 + c.uncharged.count * 8 + c.exclusions.count * 17 + c.pending.count * 80
+        }
+        return size
+    }
+
     /// Reads what ``encode(_:)`` wrote; throws on anything else.
     public static func decode(_ bytes: [UInt8]) throws(FactsCodecError) -> MarketplaceFacts {
         var input = Reader(bytes: bytes)
@@ -71,10 +89,10 @@ public enum FactsCodec {
         }
         for _ in 0..<(try input.count()) {
             let id = try input.string()
-            var times: [Int64] = []
+            var times: [Int32] = []
             let n = try input.count()
             times.reserveCapacity(n)
-            for _ in 0..<n { times.append(try input.int()) }
+            for _ in 0..<n { times.append(try input.int32()) }
             facts.restoreViews(id, times)
         }
         for _ in 0..<(try input.count()) {
@@ -143,6 +161,11 @@ public enum FactsCodec {
             defer { offset += 8 }
             return bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int64.self)) }
         }
+        mutating func int32() throws(FactsCodecError) -> Int32 {
+            guard offset + 4 <= bytes.count else { throw FactsCodecError(reason: "truncated") }
+            defer { offset += 4 }
+            return bytes.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int32.self)) }
+        }
         mutating func count() throws(FactsCodecError) -> Int {
             let value = try int()
             guard value >= 0, value <= bytes.count else { throw FactsCodecError(reason: "bad count at byte \(offset)") }
@@ -167,6 +190,6 @@ public struct FactsCodecError: Error, Sendable, CustomStringConvertible {
 
 extension MarketplaceFacts {
     mutating func restoreTherapist(_ id: String, joinedAt: Int64) { therapistsStorage[id] = joinedAt }
-    mutating func restoreViews(_ id: String, _ times: [Int64]) { viewsStorage[id] = times }
+    mutating func restoreViews(_ id: String, _ times: [Int32]) { viewsStorage[id] = times }
     mutating func restoreCase(_ facts: CaseFacts) { appendCase(facts) }
 }

@@ -26,7 +26,7 @@ extension MarketplaceFacts {
         for therapistId in therapists.keys { rows[therapistId] = Accumulator(therapistId: therapistId) }
         var platform = Accumulator(therapistId: "platform")
 
-        for (therapistId, times) in views {
+        for (therapistId, times) in viewsStorage {
             let count = Self.count(times, after: start, upTo: end)
             rows[therapistId, default: Accumulator(therapistId: therapistId)].statistics.profileViews += count
             platform.statistics.profileViews += count
@@ -41,10 +41,13 @@ extension MarketplaceFacts {
         return StatisticsSnapshot(window: window, therapists: therapists, platform: platform.finished())
     }
 
-    /// How many sorted-ish `times` fall in (start, end].
-    static func count(_ times: [Int64], after start: Int64, upTo end: Int64) -> Int {
+    /// How many compact view times fall in (start, end] (µs).
+    static func count(_ times: [Int32], after start: Int64, upTo end: Int64) -> Int {
         var count = 0
-        for time in times where time > start && time <= end { count += 1 }
+        for time in times {
+            let at = ViewTime.microseconds(time)
+            if at > start && at <= end { count += 1 }
+        }
         return count
     }
 }

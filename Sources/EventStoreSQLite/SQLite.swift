@@ -144,6 +144,12 @@ final class SQLiteStatement {
         _ = sqlite3_bind_blob(pointer, index, bytes.baseAddress, Int32(bytes.count), SQLiteConnection.transient)
     }
 
+    /// Binds bytes without copying them: they must stay put until the
+    /// statement has stepped (a large projection state need not be doubled).
+    func bindBlobNoCopy(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        _ = sqlite3_bind_blob64(pointer, index, bytes.baseAddress, sqlite3_uint64(bytes.count), nil)
+    }
+
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(pointer, column) == SQLITE_NULL }
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(pointer, column) }
 

@@ -31,7 +31,7 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     /// measured 3.5× slower than with a large threshold (Benchmarks/SQLiteAccess).
     public var walAutocheckpointPages = Int(ProcessInfo.processInfo.environment["CASELOAD_WAL_AUTOCHECKPOINT"] ?? "") ?? 20_000
     /// Page cache per connection, in KiB.
-    public var cacheSizeKiB = 65_536
+    public var cacheSizeKiB = 32_768
     /// Commit time source (tests pass a manual clock).
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
     public var logger = Logger(label: "caseload.sqlite")

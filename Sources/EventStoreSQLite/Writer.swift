@@ -304,9 +304,11 @@ final class WriterConnection {
             defer { statement.reset() }
             statement.bind(1, projection.name)
             statement.bind(2, projection.checkpoint)
-            projection.state.withUnsafeBytes { statement.bindBlob(3, $0) }
             statement.bind(4, savedAt)
-            try statement.step()
+            try projection.state.withUnsafeBytes { state in
+                statement.bindBlobNoCopy(3, state)
+                try statement.step()
+            }
         }
 
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
