@@ -42,7 +42,7 @@ public struct TherapistStatistics: Sendable, Hashable {
     public var retainedClients: Int = 0
     /// Charged sessions (held, late-cancelled, missed) of those cases.
     public var chargedSessionsOfRetainedClients: Int = 0
-    /// All charged sessions of counted cases (for fee-per-session metrics).
+    /// Charged sessions in the window, of every case (an excluded chat has none: no booking while excluded).
     public var chargedSessions: Int = 0
 
     public init(therapistId: String) { self.therapistId = therapistId }
