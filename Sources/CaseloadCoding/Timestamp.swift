@@ -184,6 +184,24 @@ extension Timestamp {
     }
 }
 
+extension Timestamp {
+    /// The same time of day `months` calendar months later (UTC), the day
+    /// clamped to the month's length: 2024-01-31 + 1 month is 2024-02-29.
+    public func addingCalendarMonths(_ months: Int) -> Timestamp {
+        let seconds = microsecondsSinceEpoch / 1_000_000
+        let fraction = microsecondsSinceEpoch - seconds * 1_000_000
+        let days = seconds / 86_400
+        let secondOfDay = seconds - days * 86_400
+        var (year, month, day) = civilFromDays(days)
+        let total = year * 12 + (month - 1) + Int64(months)
+        year = total / 12
+        month = total % 12 + 1
+        day = min(day, daysInMonth(year: year, month: month))
+        let newDays = daysFromCivil(year: year, month: month, day: day)
+        return Timestamp(microsecondsSinceEpoch: (newDays * 86_400 + secondOfDay) * 1_000_000 + fraction)
+    }
+}
+
 private func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 
 private func daysInMonth(year: Int64, month: Int64) -> Int64 {
