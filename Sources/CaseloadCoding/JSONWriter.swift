@@ -83,7 +83,7 @@ public struct JSONWriter: Sendable {
             bytes.append(UInt8(ascii: "0"))
         } else {
             var magnitude = value.magnitude
-            var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 19 digits of Int64.min
             var count = 0
             withUnsafeMutableBytes(of: &digits) { raw in
                 while magnitude > 0 {
