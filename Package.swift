@@ -23,7 +23,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -51,7 +50,6 @@ let package = Package(
             name: "EventStoreSQLite",
             dependencies: [
                 "EventStore", "CSQLite",
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -83,7 +81,6 @@ let package = Package(
             dependencies: [
                 "CaseloadDomain", "EventStore", "CaseloadCoding", "CaseloadStatistics", "CaseloadRatings",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -107,7 +104,6 @@ let package = Package(
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
                 "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator", "CaseloadAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 

@@ -3,7 +3,6 @@ public import CaseloadCoding
 import Dispatch
 public import EventStore
 public import Foundation
-public import Logging
 import Synchronization
 
 /// How durable an acknowledged append is.
@@ -34,7 +33,6 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var cacheSizeKiB = 32_768
     /// Commit time source (tests pass a manual clock).
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
-    public var logger = Logger(label: "caseload.sqlite")
 
     public init() {}
 }
