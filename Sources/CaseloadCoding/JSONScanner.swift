@@ -397,7 +397,7 @@ public struct JSONScanner {
             var container = try beginArray()
             while try nextElement(&container) { try skipValue(depth: depth + 1) }
         case .string:
-            _ = try readString()
+            try skipString()
         case .number:
             try skipNumber()
         case .bool:
@@ -405,6 +405,30 @@ public struct JSONScanner {
         case .null:
             guard try readNull() else { throw error("expected null") }
         }
+    }
+
+    /// Skips a string, checking it as `readString` does, without making a
+    /// `String` of it (validation would otherwise allocate for every string
+    /// over 15 bytes). Strings with escapes or non-ASCII bytes take
+    /// `readString`'s path.
+    mutating func skipString() throws {
+        try expect(UInt8(ascii: "\""), "a string")
+        let start = index
+        while index < end {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 {
+                index = start - 1
+                _ = try readString()
+                return
+            }
+            if byte < 0x20 { throw error("control character in a string") }
+            index += 1
+        }
+        throw JSONError(offset: start - 1, message: "unterminated string")
     }
 
     /// Skips the next value and returns its exact bytes.

@@ -22,7 +22,6 @@ package enum AppendPlanner {
         guard !appends.isEmpty, appends.contains(where: { !$0.events.isEmpty }) else {
             throw EventStoreError(.invalidAppend, "an append needs at least one event")
         }
-        var ids = Set<UUID>()
         var total = 0
         for append in appends {
             if case .exactly(let version) = append.expected, version < 0 {
@@ -32,11 +31,6 @@ package enum AppendPlanner {
             }
             for event in append.events {
                 total += 1
-                guard ids.insert(event.id).inserted else {
-                    throw EventStoreError(
-                        .invalidAppend, "event id \(event.id.lowercased) appears twice in one append",
-                        stream: append.stream, eventID: event.id.lowercased)
-                }
                 try validate(event, in: append.stream, limits: limits)
             }
         }
@@ -44,6 +38,35 @@ package enum AppendPlanner {
             throw EventStoreError(
                 .invalidAppend, "an append of \(total) events is over the limit of \(limits.maxEventsPerAppend)")
         }
+        if let (id, stream) = firstRepeatedID(appends, total: total) {
+            throw EventStoreError(
+                .invalidAppend, "event id \(id.lowercased) appears twice in one append",
+                stream: stream, eventID: id.lowercased)
+        }
+    }
+
+    /// The first event id that appears twice, with the stream of its second
+    /// appearance. Small appends compare pairwise: cheaper than hashing
+    /// into a set, which a bulk load pays on every append.
+    static func firstRepeatedID(_ appends: [StreamAppend], total: Int) -> (UUID, StreamID)? {
+        if total <= 32 {
+            var seen: [UUID] = []
+            seen.reserveCapacity(total)
+            for append in appends {
+                for event in append.events {
+                    if seen.contains(event.id) { return (event.id, append.stream) }
+                    seen.append(event.id)
+                }
+            }
+            return nil
+        }
+        var seen = Set<UUID>(minimumCapacity: total)
+        for append in appends {
+            for event in append.events where !seen.insert(event.id).inserted {
+                return (event.id, append.stream)
+            }
+        }
+        return nil
     }
 
     static func validate(_ event: NewEvent, in stream: StreamID, limits: EventStoreLimits) throws {
@@ -86,12 +109,12 @@ package enum AppendPlanner {
     package static func append(
         _ appends: [StreamAppend], to storage: inout some AppendStorage, head: LogHead, recordedAt: Timestamp
     ) throws -> (AppendResult, LogHead) {
-        // A retry: the first id is committed already. Every id must then be,
-        // with the same content, or it is a conflict.
+        // A retry has its first id committed already; every id must then be,
+        // with the same content, or it is a conflict. Looking that id up
+        // costs an index probe per append, so it is done only when needed:
+        // when an expectation fails (a retry's expectation usually no longer
+        // holds), or when inserting the first event finds its id taken.
         let first = appends.first(where: { !$0.events.isEmpty })!
-        if try storage.committedEvent(id: first.events[0].id) != nil {
-            return (try previouslyAppended(appends, in: &storage), head)
-        }
         // Every expectation is checked before anything is written. A stream may
         // appear more than once (an import keeps the file's order that way):
         // each part is checked against the version the earlier parts leave.
@@ -106,10 +129,13 @@ package enum AppendPlanner {
                 current = try storage.currentVersion(of: append.stream)
             }
             guard append.expected.isSatisfied(byCurrentVersion: current) else {
+                if try storage.committedEvent(id: first.events[0].id) != nil {
+                    return (try previouslyAppended(appends, in: &storage), head)
+                }
                 throw EventStoreError.wrongVersion(append.stream, expected: append.expected, actual: current)
             }
             versions.append(current)
-            simulated[append.stream] = current + Int64(append.events.count)
+            if appends.count > 1 { simulated[append.stream] = current + Int64(append.events.count) }
         }
         var recorded: [RecordedEvent] = []
         recorded.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
@@ -130,7 +156,17 @@ package enum AppendPlanner {
                     metadata: metadata, hash: .genesis)
                 record.hash = HashChain.hash(of: record, previous: previous)
                 previous = record.hash
-                try storage.insert(record)
+                if recorded.isEmpty {
+                    do {
+                        try storage.insert(record)
+                    } catch let error as EventStoreError where error.code == .idempotencyConflict {
+                        // The first id is taken: a retry (or a conflict, which
+                        // `previouslyAppended` names). Nothing was written.
+                        return (try previouslyAppended(appends, in: &storage), head)
+                    }
+                } else {
+                    try storage.insert(record)
+                }
                 recorded.append(record)
             }
         }

@@ -14,7 +14,12 @@ final class SQLiteConnection {
     /// SQLite's "transient" destructor: SQLite copies the bound bytes.
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// Library-wide settings, applied once before the first connection opens
+    /// (SQLite accepts them only before it initializes).
+    private static let libraryConfigured: Int32 = caseload_sqlite3_disable_memstatus()
+
     init(path: String, readOnly: Bool = false, create: Bool) throws {
+        _ = Self.libraryConfigured
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
         var handle: OpaquePointer?

@@ -6,7 +6,7 @@ import EventStore
 /// one integer is all this schema needs).
 enum Schema {
     /// The format this build writes and reads.
-    static let currentVersion: Int64 = 4
+    static let currentVersion: Int64 = 5
 
     /// The event types the type index covers: decisions support and
     /// auditors ask about, rare next to bookings, sessions and profile views.
@@ -20,8 +20,12 @@ enum Schema {
     ]
 
     /// The index's WHERE term, repeated verbatim in queries so SQLite can prove
-    /// the partial index applies.
-    static let decisionTypesTerm = "type IN (" + decisionTypes.map { "'\($0)'" }.joined(separator: ",") + ")"
+    /// the partial index applies. A chain of `=` terms, not `type IN (…)`:
+    /// SQLite evaluates a partial index's `IN` list at every insert by
+    /// building a temporary B-tree of the list, which cut bulk appends by
+    /// about 40% (measured with the C API, 1M rows: ≈254k → ≈146k rows/s with
+    /// `IN`, ≈215–230k with the `=` chain).
+    static let decisionTypesTerm = "(" + decisionTypes.map { "type = '\($0)'" }.joined(separator: " OR ") + ")"
 
     /// The actors the actor index covers: everyone but clients. Support
     /// agents, therapists and system jobs are few, so their entries cluster;
@@ -94,7 +98,10 @@ enum Schema {
         // decision events (a partial index: the common events pay nothing).
         """
         CREATE INDEX events_by_actor ON events (actor, position) WHERE \(indexedActorsTerm);
-        CREATE INDEX events_by_decision_type ON events (type, position) WHERE \(decisionTypesTerm);
+        CREATE INDEX events_by_decision_type ON events (type, position) WHERE type IN (
+            'ExclusionRequested','ChatExcluded','ExclusionDenied','ExclusionRevoked','RefusalFiled','RefusalResolved',
+            'AntifraudFlagRaised','AntifraudFlagDisputed','AntifraudFlagCleared','AntifraudFlagConfirmed',
+            'ClientDataErased');
         """,
         // 4: the personal-data vault, apart from the log: one key per subject
         // (a client), values sealed with it. Erasure deletes both.
@@ -110,6 +117,12 @@ enum Schema {
             sealed   BLOB NOT NULL                 -- AES-GCM combined: nonce | ciphertext | tag
         );
         CREATE INDEX personal_data_by_subject ON personal_data (subject);
+        """,
+        // 5: the type index's condition as a chain of `=` (see `decisionTypesTerm`):
+        // the same rows, without a temporary B-tree at every insert.
+        """
+        DROP INDEX events_by_decision_type;
+        CREATE INDEX events_by_decision_type ON events (type, position) WHERE \(decisionTypesTerm);
         """,
     ]
 

@@ -203,6 +203,24 @@ public enum EventStoreContract {
             }
             try await check(try await store.head().position == 1, "nothing written")
         },
+        ContractCheck(name: "an event id given twice in one append is refused, small or large") { store, _ in
+            let small = try await expectStoreError(.invalidAppend) {
+                _ = try await store.append([
+                    StreamAppend(stream: stream("case-1"), expected: .any, events: [sampleEvent(1), sampleEvent(2)]),
+                    StreamAppend(stream: stream("case-2"), expected: .any, events: [sampleEvent(1)]),
+                ])
+            }
+            try await check(small.stream == stream("case-2"), "names the stream of the repeat: \(small)")
+            try await check(small.eventID == testUUID(1).uuidString.lowercased(), "names the id: \(small)")
+            // Over 32 events the check takes another path (a set).
+            let large = try await expectStoreError(.invalidAppend) {
+                _ = try await store.append(to: stream("case-3"), expected: .any, (1...40).map { sampleEvent($0) } + [sampleEvent(17)])
+            }
+            try await check(large.eventID == testUUID(17).uuidString.lowercased(), "names the id: \(large)")
+            try await check(try await store.head().position == 0, "nothing written")
+            let fine = try await store.append(to: stream("case-3"), expected: .any, (1...40).map { sampleEvent($0) })
+            try await check(fine.positions == Array(1...40), "distinct ids append")
+        },
         ContractCheck(name: "reads by stream, position, type and time bounds") { store, clock in
             for n in 1...10 {
                 let type = n % 2 == 0 ? "Even" : "Odd"

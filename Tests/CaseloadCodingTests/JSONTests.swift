@@ -9,13 +9,14 @@ import Testing
     @Test(arguments: [
         #"{}"#, #" { "a" : [1, -2.5e3, true, false, null, {"b": "c"}] } "#, #"{"s":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}"#,
         #"{"n":0,"m":-0,"x":1E-2}"#, #"{"ünïcode":"текст"}"#,
+        #"{"long":"an ASCII string well over fifteen bytes","after":"ascii then é then \" escaped"}"#,
     ])
     func acceptsValidObjects(_ text: String) { #expect(validates(text)) }
 
     @Test(arguments: [
         "", "[]", "\"s\"", "{", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, #"{,"a":1}"#, #"{"a":1 "b":2}"#, #"{'a':1}"#,
         #"{"a":01}"#, #"{"a":1.}"#, #"{"a":.5}"#, #"{"a":+1}"#, #"{"a":tru}"#, #"{"a":"\x"}"#, #"{"a":"\ud83d"}"#,
-        "{\"a\":\"tab\there\"}", #"{"a":1} {}"#, #"{"a":NaN}"#,
+        "{\"a\":\"tab\there\"}", #"{"a":1} {}"#, #"{"a":NaN}"#, #"{"a":"unterminated"#, #"{"a":"long ascii, then \q"}"#,
     ])
     func refusesInvalidText(_ text: String) { #expect(!validates(text)) }
 

@@ -91,6 +91,39 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
         #expect(json == "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b 2024-03-04T10:00:00.250Z c1")
     }
 
+    /// Format 5 rewrote the type index's condition from `type IN (…)` (which
+    /// SQLite evaluates at every insert with a temporary B-tree) to a chain of
+    /// `=`: a format-4 file is upgraded on open, and queries still use the index.
+    @Test func aFormat4FileGetsTheEqualityChainTypeIndex() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [
+            sampleEvent(1, type: "InquiryOpened"), sampleEvent(2, type: "ChatExcluded"),
+        ])
+        await store.close()
+        // Put the file back as format 4 left it.
+        try sqlite(path, """
+            DROP INDEX events_by_decision_type;
+            CREATE INDEX events_by_decision_type ON events (type, position) WHERE type IN ('ChatExcluded','RefusalFiled');
+            PRAGMA user_version = 4;
+            """)
+        let reopened = try openStore(path)
+        #expect(try await reopened.read(LogQuery(types: ["ChatExcluded"])).map(\.position) == [2])
+        await reopened.close()
+        #expect(try sqliteValue(path, "PRAGMA user_version") == "5")
+        let indexSQL = try #require(try sqliteValue(
+            path, "SELECT sql FROM sqlite_schema WHERE name = 'events_by_decision_type'"))
+        #expect(!indexSQL.contains(" IN "))
+        #expect(indexSQL.contains("type = 'ExclusionRequested' OR type = 'ChatExcluded'"))
+        // SQLite proves the partial index applies when a query repeats its condition.
+        let condition = String(try #require(indexSQL.range(of: "WHERE ").map { indexSQL[$0.upperBound...] }))
+        let plan = try sqliteColumn(
+            path, "EXPLAIN QUERY PLAN SELECT position FROM events WHERE type IN ('ChatExcluded') AND \(condition)", 3)
+        #expect(plan.contains { $0.contains("INDEX events_by_decision_type") }, "plan: \(plan)")
+        #expect(try sqliteValue(path, "SELECT count(*) FROM events WHERE \(condition)") == "1")
+    }
+
     @Test func aMissingFileIsAClearErrorWhenCreationIsOff() throws {
         let directory = try TemporaryDirectory()
         var configuration = SQLiteEventStoreConfiguration()
@@ -201,6 +234,23 @@ func sqliteValue(_ path: String, _ sql: String) throws -> String? {
     defer { sqlite3_finalize(statement) }
     guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
     return String(cString: text)
+}
+
+/// Every row's value of one column (as text).
+func sqliteColumn(_ path: String, _ sql: String, _ column: Int32) throws -> [String] {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { throw SQLTestError(message: "open failed") }
+    defer { sqlite3_close(db) }
+    var statement: OpaquePointer?
+    guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+        throw SQLTestError(message: String(cString: sqlite3_errmsg(db)))
+    }
+    defer { sqlite3_finalize(statement) }
+    var values: [String] = []
+    while sqlite3_step(statement) == SQLITE_ROW {
+        values.append(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
+    }
+    return values
 }
 
 struct SQLTestError: Error { var message: String }
