@@ -117,6 +117,8 @@ final class WriterConnection {
     let clock: @Sendable () -> Timestamp
     let limits: EventStoreLimits
     let onCommit: @Sendable (LogHead) -> Void
+    /// With `Durability.full`: flushes the WAL after commits, off this thread.
+    let syncer: WALSyncer?
     private var insert: SQLiteStatement?
     private var undo: SQLiteStatement?
     private(set) var isClosed = false
@@ -129,22 +131,26 @@ final class WriterConnection {
         clock = { Timestamp(microsecondsSinceEpoch: 0) }
         limits = .default
         onCommit = { _ in }
+        syncer = nil
         isClosed = true
     }
 
     init(
         db: SQLiteConnection, clock: @escaping @Sendable () -> Timestamp, limits: EventStoreLimits,
-        onCommit: @escaping @Sendable (LogHead) -> Void
+        onCommit: @escaping @Sendable (LogHead) -> Void, syncer: WALSyncer?
     ) throws {
         self.db = db
         self.clock = clock
         self.limits = limits
         self.onCommit = onCommit
+        self.syncer = syncer
         insert = try db.prepare(Queries.insert)
         undo = try db.prepare("DELETE FROM events WHERE position > ?")
     }
 
     func shutdown() {
+        // Every commit written is acknowledged (or failed) before the file closes.
+        syncer?.stop()
         insert = nil
         undo = nil
         db = nil  // closes the connection (its deinit), so other processes see no lock
@@ -185,8 +191,22 @@ final class WriterConnection {
             for (_, continuation) in group { continuation.resume(throwing: error) }
             return
         }
-        for ((_, continuation), result) in zip(group, results) { continuation.resume(with: result) }
-        if let newHead { onCommit(newHead) }
+        guard let syncer, let newHead else {
+            for ((_, continuation), result) in zip(group, results) { continuation.resume(with: result) }
+            if let newHead { onCommit(newHead) }
+            return
+        }
+        // Failures wrote nothing and are answered now; successes (retries
+        // included: their originals may still be in flight) once on disk.
+        var durable: [WALSyncer.Delivery] = []
+        durable.reserveCapacity(group.count)
+        for ((_, continuation), result) in zip(group, results) {
+            switch result {
+            case .success(let appended): durable.append((continuation, appended))
+            case .failure(let error): continuation.resume(throwing: error)
+            }
+        }
+        if !durable.isEmpty { syncer.acknowledgeWhenDurable(durable, head: newHead) }
     }
 
     /// One append inside the open transaction. Expectations and idempotency
@@ -233,6 +253,7 @@ final class WriterConnection {
             var transaction: any EventStoreTransaction = Transaction(connection: self, head: try Queries.head(db))
             let value = try body(&transaction)
             try db.execute("COMMIT")
+            try syncer?.syncNow()
             onCommit(transaction.head)
             return value
         } catch {

@@ -25,11 +25,13 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
 }
 
 @Suite struct SQLiteStoreContract {
-    @Test("the SQLite store keeps the store contract", arguments: EventStoreContract.checks)
-    func keepsTheContract(_ check: ContractCheck) async throws {
+    /// Both durabilities: FULL acknowledges through the WAL syncer's thread,
+    /// NORMAL straight from the writer.
+    @Test("the SQLite store keeps the store contract", arguments: EventStoreContract.checks, Durability.allCases)
+    func keepsTheContract(_ check: ContractCheck, durability: Durability) async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("log.sqlite")
-        try await check.run { clock in try openStore(path, clock: clock) }
+        try await check.run { clock in try openStore(path, clock: clock, durability: durability) }
     }
 }
 
