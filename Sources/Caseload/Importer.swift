@@ -62,7 +62,10 @@ public enum Importer {
     ) throws -> ImportSummary {
         var summary = ImportSummary()
         var state = MarketplaceState()
-        var seenIDs: [UUID: Int] = [:]
+        var seen = SeenIDs()
+        // Ids above the log's greatest cannot be in it: a file of time-ordered
+        // (v7) ids newer than the log needs no lookup per line.
+        let greatestInLog = try transaction.greatestEventID()
         var pending: [StreamAppend] = []
         var pendingEvents = 0
         let tx = transaction
@@ -98,11 +101,10 @@ public enum Importer {
                 let line = try result.get()
                 let bytes = parsed.bytes
                 let id = line.eventID ?? derivedID(line: bytes, number: number, occurredAt: line.occurredAt)
-                if let earlier = seenIDs[id] {
+                if let earlier = seen.insert(id, line: number) {
                     throw ImportError(line: number, message: "eventId \(id.uuidString.lowercased()) is already used on line \(earlier)")
                 }
-                seenIDs[id] = number
-                if let existing = try transaction.event(id: id) {
+                if let greatestInLog, !greatestInLog.bytesPrecede(id), let existing = try transaction.event(id: id) {
                     guard existing.stream.rawValue == line.input.streamName, existing.type == line.input.type.name else {
                         throw ImportError(
                             line: number,
@@ -151,6 +153,36 @@ public enum Importer {
         }
         progress?(summary.lines, parser.bytesRead, reader.totalBytes)
         return summary
+    }
+
+    /// The ids of the lines so far, to name the line an id repeats. Ids
+    /// that rise in byte order (v7 ids of a history in time order) are kept
+    /// in a sorted list, which costs no hashing; the few that arrive out of
+    /// order (same millisecond) are looked up there by binary search and
+    /// kept in a dictionary.
+    struct SeenIDs {
+        private var rising: [(id: UUID, line: Int)] = []
+        private var others: [UUID: Int] = [:]
+
+        /// Records `id` at `line`; returns the earlier line if it was seen.
+        mutating func insert(_ id: UUID, line: Int) -> Int? {
+            guard let last = rising.last, !last.id.bytesPrecede(id) else {
+                // Above every listed id, and so above every other one too
+                // (each was below the list's last when it came).
+                rising.append((id, line))
+                return nil
+            }
+            var low = 0
+            var high = rising.count
+            while low < high {
+                let middle = (low + high) / 2
+                if rising[middle].id.bytesPrecede(id) { low = middle + 1 } else { high = middle }
+            }
+            if low < rising.count, rising[low].id == id { return rising[low].line }
+            if let earlier = others[id] { return earlier }
+            others[id] = line
+            return nil
+        }
     }
 
     /// One line as the parsing thread leaves it: its number, its bytes and the

@@ -9,7 +9,7 @@ package protocol AppendStorage {
     /// The committed event with this id, if any.
     mutating func committedEvent(id: UUID) throws -> RecordedEvent?
     /// Writes one event whose position and hash are already assigned.
-    /// Throws an ``EventStoreError/Code/idempotencyConflict`` error when the id is taken.
+    /// Throws an ``EventStoreError/Code/idempotencyConflict`` error, with the position holding the id, when the id is taken.
     mutating func insert(_ event: RecordedEvent) throws
 }
 
@@ -38,35 +38,15 @@ package enum AppendPlanner {
             throw EventStoreError(
                 .invalidAppend, "an append of \(total) events is over the limit of \(limits.maxEventsPerAppend)")
         }
-        if let (id, stream) = firstRepeatedID(appends, total: total) {
-            throw EventStoreError(
-                .invalidAppend, "event id \(id.lowercased) appears twice in one append",
-                stream: stream, eventID: id.lowercased)
-        }
+        // An id given twice in one append is found when the second is
+        // inserted (`append` names it), not here: a set of every id would
+        // cost each bulk append more than the rare mistake it catches early.
     }
 
-    /// The first event id that appears twice, with the stream of its second
-    /// appearance. Small appends compare pairwise: cheaper than hashing
-    /// into a set, which a bulk load pays on every append.
-    static func firstRepeatedID(_ appends: [StreamAppend], total: Int) -> (UUID, StreamID)? {
-        if total <= 32 {
-            var seen: [UUID] = []
-            seen.reserveCapacity(total)
-            for append in appends {
-                for event in append.events {
-                    if seen.contains(event.id) { return (event.id, append.stream) }
-                    seen.append(event.id)
-                }
-            }
-            return nil
-        }
-        var seen = Set<UUID>(minimumCapacity: total)
-        for append in appends {
-            for event in append.events where !seen.insert(event.id).inserted {
-                return (event.id, append.stream)
-            }
-        }
-        return nil
+    static func repeatedInAppend(_ id: UUID, in stream: StreamID) -> EventStoreError {
+        EventStoreError(
+            .invalidAppend, "event id \(id.lowercased) appears twice in one append",
+            stream: stream, eventID: id.lowercased)
     }
 
     static func validate(_ event: NewEvent, in stream: StreamID, limits: EventStoreLimits) throws {
@@ -165,7 +145,13 @@ package enum AppendPlanner {
                         return (try previouslyAppended(appends, in: &storage), head)
                     }
                 } else {
-                    try storage.insert(record)
+                    do {
+                        try storage.insert(record)
+                    } catch let error as EventStoreError
+                        where error.code == .idempotencyConflict && (error.position ?? 0) > head.position {
+                        // The id is taken by an event of this very append.
+                        throw repeatedInAppend(event.id, in: append.stream)
+                    }
                 }
                 recorded.append(record)
             }

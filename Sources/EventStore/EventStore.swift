@@ -140,6 +140,11 @@ public protocol EventStoreTransaction {
     func currentVersion(of stream: StreamID) throws -> Int64
     func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent]
     func event(id: UUID) throws -> RecordedEvent?
+    /// The greatest event id in the log, comparing ids as their 16 bytes
+    /// (``Foundation/UUID/bytesPrecede(_:)``), or nil for an empty log. An id
+    /// above it cannot be in the log, so an import of time-ordered (v7) ids
+    /// needs no lookup per line.
+    func greatestEventID() throws -> UUID?
     var head: LogHead { get }
     /// Same semantics as ``EventStore/append(_:)``, inside this transaction.
     mutating func append(_ appends: [StreamAppend]) throws -> AppendResult

@@ -279,3 +279,20 @@ public struct ChainVerification: Hashable, Sendable {
 
     public var holds: Bool { firstBadPosition == nil }
 }
+
+extension UUID {
+    /// Whether this id's 16 bytes sort before `other`'s (the order SQLite
+    /// keeps a BLOB column in; for v7 ids, roughly time order).
+    public func bytesPrecede(_ other: UUID) -> Bool {
+        let (a, b) = (words, other.words)
+        return a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// The bytes as two big-endian words.
+    private var words: (high: UInt64, low: UInt64) {
+        withUnsafeBytes(of: uuid) { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+    }
+}

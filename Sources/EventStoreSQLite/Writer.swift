@@ -173,8 +173,9 @@ final class WriterConnection {
             do {
                 var head = try Queries.head(db)
                 let now = clock()
+                var noCache: [StreamID: Int64]? = nil
                 for (appends, _) in group {
-                    let result = appendUndoable(appends, head: &head, now: now)
+                    let result = appendUndoable(appends, head: &head, now: now, knownVersions: &noCache)
                     if case .failure(let error as EventStoreError) = result, error.code == .storageFailure {
                         throw error
                     }
@@ -214,11 +215,15 @@ final class WriterConnection {
     /// nothing to undo; if an insert fails part-way, the rows this append
     /// wrote (the positions after the head it started from) are deleted,
     /// which undoes it exactly — cheaper than a savepoint around every append.
-    fileprivate func appendUndoable(_ appends: [StreamAppend], head: inout LogHead, now: Timestamp) -> Result<AppendResult, any Error> {
+    fileprivate func appendUndoable(
+        _ appends: [StreamAppend], head: inout LogHead, now: Timestamp,
+        knownVersions: inout [StreamID: Int64]?
+    ) -> Result<AppendResult, any Error> {
         do {
-            var storage = Storage(connection: self)
+            var storage = Storage(connection: self, knownVersions: knownVersions)
             let (result, after) = try AppendPlanner.append(appends, to: &storage, head: head, recordedAt: now)
             head = after
+            knownVersions = storage.knownVersions
             return .success(result)
         } catch {
             if let undo, let db, (try? Queries.head(db).position).map({ $0 > head.position }) == true {
@@ -266,9 +271,19 @@ final class WriterConnection {
     struct Transaction: EventStoreTransaction {
         let connection: WriterConnection
         var head: LogHead
+        /// The version of every stream this transaction appended to: it
+        /// holds the write lock, so they cannot change under it, and a long
+        /// import checks each expectation here instead of in the index.
+        var knownVersions: [StreamID: Int64]? = [:]
+
+        init(connection: WriterConnection, head: LogHead) {
+            self.connection = connection
+            self.head = head
+        }
 
         func currentVersion(of stream: StreamID) throws -> Int64 {
-            try Queries.streamVersion(try connection.connection(), stream)
+            if let known = knownVersions?[stream] { return known }
+            return try Queries.streamVersion(try connection.connection(), stream)
         }
 
         func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent] {
@@ -277,6 +292,14 @@ final class WriterConnection {
 
         func event(id: UUID) throws -> RecordedEvent? {
             try Queries.event(try connection.connection(), id: id)
+        }
+
+        func greatestEventID() throws -> UUID? {
+            // One step down the event_id index.
+            let statement = try connection.connection().cached("SELECT max(event_id) FROM events")
+            defer { statement.reset() }
+            guard try statement.step(), !statement.isNull(0) else { return nil }
+            return statement.uuid(0)
         }
 
         mutating func personalDataKey(subject: String, createWith newKey: [UInt8]) throws -> [UInt8] {
@@ -334,7 +357,7 @@ final class WriterConnection {
 
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
             try AppendPlanner.validate(appends, limits: connection.limits)
-            switch connection.appendUndoable(appends, head: &head, now: connection.clock()) {
+            switch connection.appendUndoable(appends, head: &head, now: connection.clock(), knownVersions: &knownVersions) {
             case .success(let result): return result
             case .failure(let error): throw error
             }
@@ -344,16 +367,20 @@ final class WriterConnection {
     /// The writer's view for the shared append algorithm.
     struct Storage: AppendStorage {
         let connection: WriterConnection
+        /// Stream versions known without a lookup (nil: none kept, as in
+        /// group commits); updated by every insert.
+        var knownVersions: [StreamID: Int64]?
 
         func currentVersion(of stream: StreamID) throws -> Int64 {
-            try Queries.streamVersion(try connection.connection(), stream)
+            if let known = knownVersions?[stream] { return known }
+            return try Queries.streamVersion(try connection.connection(), stream)
         }
 
         func committedEvent(id: UUID) throws -> RecordedEvent? {
             try Queries.event(try connection.connection(), id: id)
         }
 
-        func insert(_ event: RecordedEvent) throws {
+        mutating func insert(_ event: RecordedEvent) throws {
             guard let statement = connection.insert else { throw EventStoreError(.closed, "the event store is closed") }
             statement.bindInsert(event)
             let code = statement.stepCode()
@@ -368,6 +395,7 @@ final class WriterConnection {
                 }
                 throw try connection.connection().error(code, "cannot insert event at position \(event.position)")
             }
+            knownVersions?[event.stream] = event.streamVersion
         }
     }
 }

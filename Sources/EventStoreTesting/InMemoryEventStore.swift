@@ -117,6 +117,9 @@ public final class InMemoryEventStore: EventStore {
         func event(id: UUID) throws -> RecordedEvent? {
             state.byID[id].map { state.events[$0] }
         }
+        func greatestEventID() throws -> UUID? {
+            state.events.lazy.map(\.id).max { $0.bytesPrecede($1) }
+        }
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
             try AppendPlanner.validate(appends, limits: store.limits)
             return try store.appendLocked(appends, &state)

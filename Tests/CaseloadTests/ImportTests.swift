@@ -108,6 +108,42 @@ let history: [String] = [
         await store.close()
     }
 
+    /// Ids mostly rise (v7 ids in time order) but not always (the same
+    /// millisecond): a repeat names the earlier line either way.
+    @Test(arguments: [(repeatOf: 1, ids: [5, 3, 9, 5]), (repeatOf: 2, ids: [5, 3, 9, 3]), (repeatOf: 3, ids: [5, 3, 9, 9])])
+    func aRepeatedEventIdNamesTheEarlierLine(repeatOf: Int, ids: [Int]) async throws {
+        let scratch = try ImportScratch()
+        let lines = history.prefix(4).enumerated().map { index, line in
+            line.replacingOccurrences(of: #"{"type""#, with: #"{"eventId":"00000000-0000-4000-8000-00000000000\#(ids[index])","type""#)
+        }
+        let store = try scratch.store()
+        let error = await #expect(throws: ImportError.self) {
+            _ = try await Importer.importFile(try scratch.write("r.jsonl", Array(lines)), into: store)
+        }
+        #expect(error?.line == 4)
+        #expect(error?.message.contains("already used on line \(repeatOf)") == true, "\(String(describing: error))")
+        #expect(try await store.head().position == 0)
+        await store.close()
+    }
+
+    /// Lines whose ids sort below the log's greatest are looked up (and
+    /// skipped only if there); ids above it cannot be in the log.
+    @Test func idsBelowTheLogsGreatestAreLookedUpAndNewOnesStillAppend() async throws {
+        let scratch = try ImportScratch()
+        func withID(_ line: String, _ id: Int) -> String {
+            line.replacingOccurrences(of: #"{"type""#, with: #"{"eventId":"00000000-0000-4000-8000-0000000000\#(id)","type""#)
+        }
+        let store = try scratch.store()
+        // The log holds ids 20 and 40.
+        _ = try await Importer.importFile(try scratch.write("a.jsonl", [withID(history[0], 20), withID(history[1], 40)]), into: store)
+        // 20 is in the log (skipped); 30 sorts below 40 but is new; 50 is above.
+        let summary = try await Importer.importFile(
+            try scratch.write("b.jsonl", [withID(history[0], 20), withID(history[2], 30), withID(history[3], 50)]), into: store)
+        #expect(summary.skipped == 1 && summary.appended == 2)
+        #expect(try await store.read(LogQuery(limit: 10)).map(\.type) == ["TherapistJoined", "InquiryOpened", "CancellationPolicySet", "SessionBooked"])
+        await store.close()
+    }
+
     @Test func reimportingTheSameFileWithoutEventIdsIsAlsoANoOp() async throws {
         let scratch = try ImportScratch()
         let store = try scratch.store()
