@@ -1,6 +1,7 @@
 public import CaseloadCoding
 public import CaseloadDomain
 public import struct Foundation.UUID
+import EventStore
 
 /// One line of an import file: the envelope of `EventSchemas/envelope.schema.json`,
 /// `{"type", "occurredAt", "actor", "data", "eventId"?, "schemaVersion"?, "correlationId"?, "causationId"?}`,
@@ -27,7 +28,7 @@ public struct ImportLine: Sendable {
         try JSONScanner.withScanner(json) { scanner in
             func uuid(_ field: String) throws -> UUID {
                 let text = try scanner.readString()
-                guard let value = UUID(uuidString: text) else { throw scanner.invalid("'\(field)' is not a UUID: '\(text)'") }
+                guard let value = UUID(canonical: text) else { throw scanner.invalid("'\(field)' is not a UUID: '\(text)'") }
                 return value
             }
             var object = try scanner.beginObject()

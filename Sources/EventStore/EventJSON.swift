@@ -71,7 +71,7 @@ public struct AppendRequestLine: Sendable {
         var correlation: UUID?
         var causation: UUID?
         func uuid(_ text: String, _ field: String) throws -> UUID {
-            guard let value = UUID(uuidString: text) else { throw scanner.invalid("'\(field)' is not a UUID: \(text)") }
+            guard let value = UUID(canonical: text) else { throw scanner.invalid("'\(field)' is not a UUID: \(text)") }
             return value
         }
         var object = try scanner.beginObject()

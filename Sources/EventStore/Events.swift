@@ -1,5 +1,6 @@
 public import struct Foundation.UUID
 public import CaseloadCoding
+public import typealias Foundation.uuid_t
 
 /// An event's data: the bytes of one JSON object, stored as given.
 ///
@@ -293,6 +294,44 @@ extension UUID {
         withUnsafeBytes(of: uuid) { raw in
             (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
              UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+    }
+}
+
+extension UUID {
+    /// Parses the canonical text form (`8-4-4-4-12` hex digits, either case),
+    /// as `UUID(uuidString:)` does, without its `sscanf` (which cost an import
+    /// about a tenth of its parsing thread).
+    public init?(canonical text: String) {
+        var text = text
+        let parsed: uuid_t? = text.withUTF8 { bytes -> uuid_t? in
+            guard bytes.count == 36 else { return nil }
+            var result: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let ok = withUnsafeMutableBytes(of: &result) { out -> Bool in
+                var index = 0
+                for slot in 0..<16 {
+                    if index == 8 || index == 13 || index == 18 || index == 23 {
+                        guard bytes[index] == UInt8(ascii: "-") else { return false }
+                        index += 1
+                    }
+                    guard let high = Self.hexValue(bytes[index]), let low = Self.hexValue(bytes[index + 1]) else { return false }
+                    out[slot] = high << 4 | low
+                    index += 2
+                }
+                return true
+            }
+            return ok ? result : nil
+        }
+        guard let parsed else { return nil }
+        self.init(uuid: parsed)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
         }
     }
 }
