@@ -27,10 +27,15 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var limits = EventStoreLimits.default
     /// At most this many appends share one commit.
     public var maxGroupSize = 4096
-    /// WAL pages before SQLite checkpoints into the main file. SQLite's default
-    /// (1,000 pages, 4 MB) makes bulk appends checkpoint every few batches;
-    /// measured 3.5× slower than with a large threshold (Benchmarks/SQLiteAccess).
+    /// WAL pages before a checkpoint copies them into the main file (on a
+    /// thread of its own, see `Checkpointer`). SQLite's default (1,000 pages,
+    /// 4 MB) makes bulk appends checkpoint every few batches; measured 3.5×
+    /// slower than with a large threshold (Benchmarks/SQLiteAccess).
     public var walAutocheckpointPages = Int(ProcessInfo.processInfo.environment["CASELOAD_WAL_AUTOCHECKPOINT"] ?? "") ?? 20_000
+    /// Checkpoints run on a thread of their own (`Checkpointer`); false
+    /// leaves them to SQLite, inside the commit that crosses the threshold,
+    /// on the writer thread (`CASELOAD_INLINE_CHECKPOINTS=1`, for comparison).
+    public var backgroundCheckpoints = ProcessInfo.processInfo.environment["CASELOAD_INLINE_CHECKPOINTS"] == nil
     /// Page cache per connection, in KiB.
     public var cacheSizeKiB = 32_768
     /// Commit time source (tests pass a manual clock).
@@ -93,10 +98,20 @@ public final class SQLiteEventStore: EventStore {
         let commits = CommitSignal(head: try Queries.head(db).position)
         self.commits = commits
         let publish: @Sendable (LogHead) -> Void = { head in commits.publish(head.position) }
-        let syncer = configuration.durability == .full
-            ? try WALSyncer(databasePath: path, onDurable: publish) : nil
+        let checkpointer = configuration.backgroundCheckpoints
+            ? try Checkpointer(
+                path: path, thresholdPages: configuration.walAutocheckpointPages, busyMilliseconds: busyMilliseconds)
+            : nil
+        let syncer: WALSyncer?
+        do {
+            syncer = configuration.durability == .full ? try WALSyncer(databasePath: path, onDurable: publish) : nil
+        } catch {
+            checkpointer?.stop()
+            throw error
+        }
         let connection = try WriterConnection(
-            db: db, clock: configuration.clock, limits: configuration.limits, onCommit: publish, syncer: syncer)
+            db: db, clock: configuration.clock, limits: configuration.limits, onCommit: publish, syncer: syncer,
+            checkpointer: checkpointer)
         self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
         // Readers mostly scan in order or look up a few rows: a small cache
         // each keeps several concurrent readers within the memory budget.

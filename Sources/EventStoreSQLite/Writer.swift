@@ -119,6 +119,8 @@ final class WriterConnection {
     let onCommit: @Sendable (LogHead) -> Void
     /// With `Durability.full`: flushes the WAL after commits, off this thread.
     let syncer: WALSyncer?
+    /// Checkpoints the WAL off this thread (nil: SQLite's automatic ones).
+    let checkpointer: Checkpointer?
     private var insert: SQLiteStatement?
     private var undo: SQLiteStatement?
     private(set) var isClosed = false
@@ -132,18 +134,21 @@ final class WriterConnection {
         limits = .default
         onCommit = { _ in }
         syncer = nil
+        checkpointer = nil
         isClosed = true
     }
 
     init(
         db: SQLiteConnection, clock: @escaping @Sendable () -> Timestamp, limits: EventStoreLimits,
-        onCommit: @escaping @Sendable (LogHead) -> Void, syncer: WALSyncer?
+        onCommit: @escaping @Sendable (LogHead) -> Void, syncer: WALSyncer?, checkpointer: Checkpointer?
     ) throws {
         self.db = db
         self.clock = clock
         self.limits = limits
         self.onCommit = onCommit
         self.syncer = syncer
+        self.checkpointer = checkpointer
+        checkpointer?.attach(to: db)
         insert = try db.prepare(Queries.insert)
         undo = try db.prepare("DELETE FROM events WHERE position > ?")
     }
@@ -151,6 +156,10 @@ final class WriterConnection {
     func shutdown() {
         // Every commit written is acknowledged (or failed) before the file closes.
         syncer?.stop()
+        if let checkpointer, let db {
+            Checkpointer.detach(from: db)
+            checkpointer.stop()
+        }
         insert = nil
         undo = nil
         db = nil  // closes the connection (its deinit), so other processes see no lock
