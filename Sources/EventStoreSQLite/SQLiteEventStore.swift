@@ -29,8 +29,15 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     /// (1,000 pages, 4 MB) makes bulk appends checkpoint every few batches;
     /// measured 3.5× slower than with a large threshold (Benchmarks/SQLiteAccess).
     public var walAutocheckpointPages = Int(ProcessInfo.processInfo.environment["CASELOAD_WAL_AUTOCHECKPOINT"] ?? "") ?? 20_000
-    /// Page cache per connection, in KiB.
+    /// Page cache of the writer connection, in KiB.
     public var cacheSizeKiB = 32_768
+    /// Page cache of each reader connection, in KiB. Readers mostly scan in
+    /// order or look up a few rows, and the file's pages stay in the OS cache;
+    /// a scan only cycles its pages through SQLite's. A small cache keeps the
+    /// recycled page buffers in the processor's cache: the 1M-event benchmark
+    /// scan measured ≈11% less CPU per event with 1 MB than with 8 MB (256 KB
+    /// to 1 MB measured alike, 2 MB a little worse).
+    public var readerCacheSizeKiB = 1024
     /// Commit time source (tests pass a manual clock).
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 
@@ -92,10 +99,8 @@ public final class SQLiteEventStore: EventStore {
             db: db, clock: configuration.clock, limits: configuration.limits,
             onCommit: { head in commits.publish(head.position) })
         self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
-        // Readers mostly scan in order or look up a few rows: a small cache
-        // each keeps several concurrent readers within the memory budget.
         self.readers = ReaderPool(
-            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: min(configuration.cacheSizeKiB, 8192))
+            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.readerCacheSizeKiB)
     }
 
     deinit {
