@@ -83,6 +83,16 @@ public struct JSONScanner {
 
     @inlinable
     mutating func expect(_ byte: UInt8, _ what: StaticString) throws {
+        // Canonical JSON has no whitespace: the byte is nearly always next.
+        if index < end, base[index] == byte {
+            index += 1
+            return
+        }
+        try expectAfterWhitespace(byte, what)
+    }
+
+    @usableFromInline
+    mutating func expectAfterWhitespace(_ byte: UInt8, _ what: StaticString) throws {
         skipWhitespace()
         guard index < end, base[index] == byte else {
             throw error(index < end ? "expected \(what)" : "unexpected end of input, expected \(what)")
@@ -138,6 +148,62 @@ public struct JSONScanner {
         return key
     }
 
+    /// ``nextKey(_:)`` without making a `String`: the key's bytes where they
+    /// lie, to match against literals (`switch key { case "caseId": … }`).
+    @inlinable
+    public mutating func nextRawKey(_ container: inout JSONContainer) throws -> JSONKey? {
+        // Canonical JSON: `"key":` right after `{`, or `,"key":` after a value.
+        if index + 1 < end {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") && container.isFirst
+                || byte == UInt8(ascii: ",") && !container.isFirst && base[index + 1] == UInt8(ascii: "\"") {
+                if byte == UInt8(ascii: ",") { index += 1 }
+                container.isFirst = false
+                let key = try readKey()
+                try expect(UInt8(ascii: ":"), "':' after a key")
+                return key
+            }
+        }
+        skipWhitespace()
+        guard index < end else { throw error("unexpected end of input inside an object") }
+        if base[index] == UInt8(ascii: "}") {
+            index += 1
+            return nil
+        }
+        if !container.isFirst {
+            try expect(UInt8(ascii: ","), "',' or '}'")
+            skipWhitespace()
+        }
+        container.isFirst = false
+        guard index < end, base[index] == UInt8(ascii: "\"") else {
+            throw error("expected a key (a string)")
+        }
+        let key = try readKey()
+        try expect(UInt8(ascii: ":"), "':' after a key")
+        return key
+    }
+
+    /// Reads the key string the scanner is at (on its opening quote).
+    @inlinable
+    mutating func readKey() throws -> JSONKey {
+        index += 1
+        let start = index
+        skipPlainASCII()
+        while index < end {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return JSONKey(base: base + start, count: index - 1 - start, isPlain: true)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            index += 1
+        }
+        // Escapes, non-ASCII or an error: the general reader checks it.
+        index = start - 1
+        _ = try readString()
+        return JSONKey(base: base + start, count: index - 1 - start, isPlain: false)
+    }
+
     /// Consumes `[` and returns the state for ``nextElement(_:)``.
     @inlinable
     public mutating func beginArray() throws -> JSONContainer {
@@ -175,6 +241,7 @@ public struct JSONScanner {
     public mutating func readString() throws -> String {
         try expect(UInt8(ascii: "\""), "a string")
         let start = index
+        skipPlainASCII()
         var ascii = true
         while index < end {
             let byte = base[index]
@@ -196,6 +263,53 @@ public struct JSONScanner {
             index += 1
         }
         throw JSONError(offset: start - 1, message: "unterminated string")
+    }
+
+    /// Moves past string content that is ASCII other than `"`, `\` and
+    /// control characters, eight bytes at a time: stops on the first byte
+    /// that needs a closer look, or within eight bytes of the end.
+    @inlinable
+    mutating func skipPlainASCII() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= end {
+            // Byte 0 of the text in the low byte, whatever the platform's order.
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            // The high bit of a byte is set when it is zero after the xor, below
+            // 0x20, or non-ASCII. A borrow can set it in a byte above a match,
+            // never below one: the lowest set bit marks the first byte to look at.
+            let flagged = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- ones &* 0x20) & ~word) | word) & high
+            if flagged != 0 {
+                index += flagged.trailingZeroBitCount >> 3
+                return
+            }
+            index += 8
+        }
+    }
+
+    /// Reads a string value and passes its (unescaped, valid UTF-8) bytes to
+    /// `body` without making a `String`; the bytes are valid only during the call.
+    @inlinable
+    public mutating func readStringBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        try expect(UInt8(ascii: "\""), "a string")
+        let start = index
+        skipPlainASCII()
+        while index < end {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return try body(UnsafeBufferPointer(start: base + start, count: index - 1 - start))
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            index += 1
+        }
+        // Escapes, non-ASCII (to validate) or an error: the general reader.
+        index = start - 1
+        var text = try readString()
+        return try text.withUTF8(body)
     }
 
     /// Reads a string value, or `nil` for `null`.
@@ -467,4 +581,51 @@ extension JSONScanner {
             try scanner.finish()
         }
     }
+}
+
+/// An object key as ``JSONScanner/nextRawKey(_:)`` reads it: its bytes in the
+/// scanned text (valid while the scanned memory is), matched against string
+/// literals in a `switch` without making a `String`.
+public struct JSONKey {
+    /// The text between the quotes, as written.
+    @usableFromInline let base: UnsafePointer<UInt8>
+    @usableFromInline let count: Int
+    /// Printable ASCII without escapes: the bytes are the key. Otherwise the
+    /// key is what the text decodes to (compared the slow way; canonical
+    /// payloads never need it).
+    @usableFromInline let isPlain: Bool
+
+    @inlinable
+    init(base: UnsafePointer<UInt8>, count: Int, isPlain: Bool) {
+        self.base = base
+        self.count = count
+        self.isPlain = isPlain
+    }
+
+    /// The key as a string (for messages).
+    public var string: String {
+        if isPlain { return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+        // The quoted text was read once already, so it reads again.
+        var scanner = JSONScanner(base: base - 1, count: count + 2)
+        return (try? scanner.readString()) ?? ""
+    }
+
+    /// Whether the key is `literal`.
+    @inlinable
+    public static func == (key: JSONKey, literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        let pointer = literal.utf8Start
+        guard key.isPlain else {
+            return key.string.utf8.elementsEqual(UnsafeBufferPointer(start: pointer, count: count))
+        }
+        guard key.count == count else { return false }
+        for offset in 0..<count where key.base[offset] != pointer[offset] {
+            return false
+        }
+        return true
+    }
+
+    /// Lets a `switch` over a key match string literals.
+    @inlinable
+    public static func ~= (literal: StaticString, key: JSONKey) -> Bool { key == literal }
 }

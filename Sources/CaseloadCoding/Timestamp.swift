@@ -63,6 +63,11 @@ extension Timestamp {
         self = try copy.withUTF8 { try Timestamp.parse($0, text: text) }
     }
 
+    /// ``init(iso8601:)`` over UTF-8 bytes (no `String` made unless it fails).
+    public init(iso8601 utf8: UnsafeBufferPointer<UInt8>) throws {
+        self = try Timestamp.parse(utf8, text: String(decoding: utf8, as: UTF8.self))
+    }
+
     /// Reads what a person types on the command line: a full ISO-8601
     /// timestamp, or a date `YYYY-MM-DD` meaning midnight UTC.
     public init(userInput text: String) throws {

@@ -208,10 +208,17 @@ struct DecodeContext {
         -> Timestamp
     {
         let start = scanner.offset
-        let text = try string(&scanner, field())
+        let parsed: Result<Timestamp, any Error>
         do {
-            return try Timestamp(iso8601: text)
+            // Parsed where it lies: times are seldom repeated, so no string for them.
+            parsed = try scanner.readStringBytes { bytes in Result { try Timestamp(iso8601: bytes) } }
         } catch {
+            throw invalid(field(), scanner.offset, "must be a string (\(Self.reason(error)))")
+        }
+        switch parsed {
+        case .success(let time):
+            return time
+        case .failure(let error):
             let reason = (error as? TimestampError)?.reason ?? "\(error)"
             throw invalid(field(), start, "is not an ISO-8601 time (\(reason))")
         }
@@ -240,7 +247,7 @@ struct DecodeContext {
         var currency: String?
         do {
             var object = try scanner.beginObject()
-            while let key = try scanner.nextKey(&object) {
+            while let key = try scanner.nextRawKey(&object) {
                 switch key {
                 case "amount":
                     try once(amount, "\(field()).amount", scanner)
@@ -253,7 +260,7 @@ struct DecodeContext {
                     try once(currency, "\(field()).currency", scanner)
                     currency = try string(&scanner, "\(field()).currency")
                 default:
-                    throw unknown(key, scanner, path: "\(field()).")
+                    throw unknown(key.string, scanner, path: "\(field()).")
                 }
             }
         } catch let error as EventDecodingError {
@@ -352,12 +359,12 @@ struct DecodeContext {
     private func decodeTherapistJoined(_ scanner: inout JSONScanner) throws -> CaseloadEvent {
         var therapistId: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "therapistId":
-                try once(therapistId, key, scanner)
-                therapistId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(therapistId, key.string, scanner)
+                therapistId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .therapistJoined(TherapistJoined(therapistId: try required(therapistId, "therapistId", scanner)))
@@ -367,15 +374,15 @@ struct DecodeContext {
         var therapistId: String?
         var noticeHours: Int?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "noticeHours":
-                try once(noticeHours, key, scanner)
-                noticeHours = try int(&scanner, key)
+                try once(noticeHours, key.string, scanner)
+                noticeHours = try int(&scanner, key.string)
             case "therapistId":
-                try once(therapistId, key, scanner)
-                therapistId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(therapistId, key.string, scanner)
+                therapistId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .cancellationPolicySet(
@@ -388,15 +395,15 @@ struct DecodeContext {
         var therapistId: String?
         var visitorId: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "therapistId":
-                try once(therapistId, key, scanner)
-                therapistId = try string(&scanner, key)
+                try once(therapistId, key.string, scanner)
+                therapistId = try string(&scanner, key.string)
             case "visitorId":
-                try once(visitorId, key, scanner)
-                visitorId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(visitorId, key.string, scanner)
+                visitorId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .profileViewed(
@@ -408,21 +415,21 @@ struct DecodeContext {
         var fields: [String]?
         var records: Int?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "clientId":
-                try once(clientId, key, scanner)
-                clientId = try string(&scanner, key)
+                try once(clientId, key.string, scanner)
+                clientId = try string(&scanner, key.string)
             case "fields":
-                try once(fields, key, scanner)
+                try once(fields, key.string, scanner)
                 var list: [String] = []
                 var array = try scanner.beginArray()
-                while try scanner.nextElement(&array) { list.append(try string(&scanner, key)) }
+                while try scanner.nextElement(&array) { list.append(try string(&scanner, key.string)) }
                 fields = list
             case "records":
-                try once(records, key, scanner)
+                try once(records, key.string, scanner)
                 records = Int(try scanner.readInt())
-            default: throw unknown(key, scanner)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .clientDataErased(
@@ -442,33 +449,33 @@ struct DecodeContext {
         var rematchedFrom: String?
         var clientNameRef: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "clientId":
-                try once(clientId, key, scanner)
-                clientId = try string(&scanner, key)
+                try once(clientId, key.string, scanner)
+                clientId = try string(&scanner, key.string)
             case "clientName" where mode == .input:
-                try once(clientName, key, scanner)
-                clientName = try string(&scanner, key)
+                try once(clientName, key.string, scanner)
+                clientName = try string(&scanner, key.string)
             case "clientNameRef" where version >= 2:
-                try once(clientNameRef, key, scanner)
-                clientNameRef = try string(&scanner, key)
+                try once(clientNameRef, key.string, scanner)
+                clientNameRef = try string(&scanner, key.string)
             case "format":
-                try once(format, key, scanner)
-                format = try enumeration(&scanner, key, as: InquiryFormat.self)
+                try once(format, key.string, scanner)
+                format = try enumeration(&scanner, key.string, as: InquiryFormat.self)
             case "oneOff":
-                try once(oneOff, key, scanner)
-                oneOff = try bool(&scanner, key)
+                try once(oneOff, key.string, scanner)
+                oneOff = try bool(&scanner, key.string)
             case "rematchedFrom":
-                try once(rematchedFrom, key, scanner)
-                rematchedFrom = try string(&scanner, key)
+                try once(rematchedFrom, key.string, scanner)
+                rematchedFrom = try string(&scanner, key.string)
             case "therapistId":
-                try once(therapistId, key, scanner)
-                therapistId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(therapistId, key.string, scanner)
+                therapistId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .inquiryOpened(
@@ -484,12 +491,12 @@ struct DecodeContext {
     private func decodeCaseOnly(_ scanner: inout JSONScanner) throws -> String {
         var caseId: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return try required(caseId, "caseId", scanner)
@@ -499,15 +506,15 @@ struct DecodeContext {
         var caseId: String?
         var sessionId: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "sessionId":
-                try once(sessionId, key, scanner)
-                sessionId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(sessionId, key.string, scanner)
+                sessionId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return (try required(caseId, "caseId", scanner), try required(sessionId, "sessionId", scanner))
@@ -517,15 +524,15 @@ struct DecodeContext {
         var caseId: String?
         var explanation: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "explanation":
-                try once(explanation, key, scanner)
-                explanation = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(explanation, key.string, scanner)
+                explanation = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return (try required(caseId, "caseId", scanner), try required(explanation, "explanation", scanner))
@@ -537,21 +544,21 @@ struct DecodeContext {
         var scheduledStart: Timestamp?
         var price: Money?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "price":
-                try once(price, key, scanner)
-                price = try money(&scanner, key)
+                try once(price, key.string, scanner)
+                price = try money(&scanner, key.string)
             case "scheduledStart":
-                try once(scheduledStart, key, scanner)
-                scheduledStart = try time(&scanner, key)
+                try once(scheduledStart, key.string, scanner)
+                scheduledStart = try time(&scanner, key.string)
             case "sessionId":
-                try once(sessionId, key, scanner)
-                sessionId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(sessionId, key.string, scanner)
+                sessionId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .sessionBooked(
@@ -571,24 +578,24 @@ struct DecodeContext {
         var policyNoticeHours: Int?
         var late: Bool?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "by":
-                try once(by, key, scanner)
-                by = try enumeration(&scanner, key, as: CancellingParty.self)
+                try once(by, key.string, scanner)
+                by = try enumeration(&scanner, key.string, as: CancellingParty.self)
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "late":
-                try once(late, key, scanner)
-                late = try bool(&scanner, key)
+                try once(late, key.string, scanner)
+                late = try bool(&scanner, key.string)
             case "policyNoticeHours":
-                try once(policyNoticeHours, key, scanner)
-                policyNoticeHours = try int(&scanner, key)
+                try once(policyNoticeHours, key.string, scanner)
+                policyNoticeHours = try int(&scanner, key.string)
             case "sessionId":
-                try once(sessionId, key, scanner)
-                sessionId = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(sessionId, key.string, scanner)
+                sessionId = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         let input = SessionCancellationInput(
@@ -608,15 +615,15 @@ struct DecodeContext {
         var caseId: String?
         var reason: CaseEndReason?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "reason":
-                try once(reason, key, scanner)
-                reason = try enumeration(&scanner, key, as: CaseEndReason.self)
-            default: throw unknown(key, scanner)
+                try once(reason, key.string, scanner)
+                reason = try enumeration(&scanner, key.string, as: CaseEndReason.self)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .caseEnded(
@@ -629,27 +636,27 @@ struct DecodeContext {
         var explanation: String?
         var evidence: [String]?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "evidence":
-                try once(evidence, key, scanner)
+                try once(evidence, key.string, scanner)
                 if version == 1 {
                     // Upcast: v1 held one reference as a string ("" for none).
-                    let single = try string(&scanner, key)
+                    let single = try string(&scanner, key.string)
                     evidence = single.isEmpty ? [] : [single]
                 } else {
-                    evidence = try strings(&scanner, key)
+                    evidence = try strings(&scanner, key.string)
                 }
             case "explanation":
-                try once(explanation, key, scanner)
-                explanation = try string(&scanner, key)
+                try once(explanation, key.string, scanner)
+                explanation = try string(&scanner, key.string)
             case "reason":
-                try once(reason, key, scanner)
-                reason = try enumeration(&scanner, key, as: ExclusionReason.self)
-            default: throw unknown(key, scanner)
+                try once(reason, key.string, scanner)
+                reason = try enumeration(&scanner, key.string, as: ExclusionReason.self)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .exclusionRequested(
@@ -664,15 +671,15 @@ struct DecodeContext {
         var caseId: String?
         var reason: ExclusionReason?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "reason":
-                try once(reason, key, scanner)
-                reason = try enumeration(&scanner, key, as: ExclusionReason.self)
-            default: throw unknown(key, scanner)
+                try once(reason, key.string, scanner)
+                reason = try enumeration(&scanner, key.string, as: ExclusionReason.self)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .chatExcluded(
@@ -684,18 +691,18 @@ struct DecodeContext {
         var reason: RefusalReason?
         var explanation: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "explanation":
-                try once(explanation, key, scanner)
-                explanation = try string(&scanner, key)
+                try once(explanation, key.string, scanner)
+                explanation = try string(&scanner, key.string)
             case "reason":
-                try once(reason, key, scanner)
-                reason = try enumeration(&scanner, key, as: RefusalReason.self)
-            default: throw unknown(key, scanner)
+                try once(reason, key.string, scanner)
+                reason = try enumeration(&scanner, key.string, as: RefusalReason.self)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .refusalFiled(
@@ -711,21 +718,21 @@ struct DecodeContext {
         var newCaseId: String?
         var newTherapistId: String?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "newCaseId":
-                try once(newCaseId, key, scanner)
-                newCaseId = try string(&scanner, key)
+                try once(newCaseId, key.string, scanner)
+                newCaseId = try string(&scanner, key.string)
             case "newTherapistId":
-                try once(newTherapistId, key, scanner)
-                newTherapistId = try string(&scanner, key)
+                try once(newTherapistId, key.string, scanner)
+                newTherapistId = try string(&scanner, key.string)
             case "outcome":
-                try once(outcome, key, scanner)
-                outcome = try enumeration(&scanner, key, as: RefusalOutcome.self)
-            default: throw unknown(key, scanner)
+                try once(outcome, key.string, scanner)
+                outcome = try enumeration(&scanner, key.string, as: RefusalOutcome.self)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .refusalResolved(
@@ -740,18 +747,18 @@ struct DecodeContext {
         var rule: String?
         var evidence: [String]?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "evidence":
-                try once(evidence, key, scanner)
-                evidence = try strings(&scanner, key)
+                try once(evidence, key.string, scanner)
+                evidence = try strings(&scanner, key.string)
             case "rule":
-                try once(rule, key, scanner)
-                rule = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(rule, key.string, scanner)
+                rule = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .antifraudFlagRaised(
@@ -766,18 +773,18 @@ struct DecodeContext {
         var explanation: String?
         var evidence: [String]?
         var object = try scanner.beginObject()
-        while let key = try scanner.nextKey(&object) {
+        while let key = try scanner.nextRawKey(&object) {
             switch key {
             case "caseId":
-                try once(caseId, key, scanner)
-                caseId = try string(&scanner, key)
+                try once(caseId, key.string, scanner)
+                caseId = try string(&scanner, key.string)
             case "evidence":
-                try once(evidence, key, scanner)
-                evidence = try strings(&scanner, key)
+                try once(evidence, key.string, scanner)
+                evidence = try strings(&scanner, key.string)
             case "explanation":
-                try once(explanation, key, scanner)
-                explanation = try string(&scanner, key)
-            default: throw unknown(key, scanner)
+                try once(explanation, key.string, scanner)
+                explanation = try string(&scanner, key.string)
+            default: throw unknown(key.string, scanner)
             }
         }
         return .antifraudFlagDisputed(

@@ -27,6 +27,7 @@ public protocol EventStore: Sendable {
     /// The lean read for projections: maps each event `query` selects (up to
     /// `query.limit`) on the thread that reads it, without building
     /// ``RecordedEvent``s, and returns what `transform` kept (non-nil).
+    /// `transform` is called for one event at a time, in position order.
     /// The view's payload bytes are valid only during the call.
     func scan<T: Sendable>(
         _ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?

@@ -112,14 +112,21 @@ enum Queries {
         defer { statement.reset() }
         var names = TypeNames()
         var mapped: [T] = []
-        mapped.reserveCapacity(min(query.limit, 65_536))
+        // Room for what the query can return (no more than the positions it
+        // spans), made when the first value is kept: a transform that keeps
+        // nothing allocates nothing.
+        let span = query.upToPosition.map { max(0, $0 - query.after) } ?? Int64.max
+        let expected = Int(min(Int64(min(query.limit, 65_536)), span))
         while try statement.step() {
             let view = EventView(
                 position: statement.int64(0), type: names.name(statement.bytes(1)),
                 schemaVersion: Int(statement.int64(2)),
                 occurredAt: Timestamp(microsecondsSinceEpoch: statement.int64(3)),
                 recordedAt: Timestamp(microsecondsSinceEpoch: statement.int64(4)), payload: statement.bytes(5))
-            if let value = try transform(view) { mapped.append(value) }
+            if let value = try transform(view) {
+                if mapped.capacity == 0 { mapped.reserveCapacity(expected) }
+                mapped.append(value)
+            }
         }
         return mapped
     }

@@ -36,8 +36,15 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     /// leaves them to SQLite, inside the commit that crosses the threshold,
     /// on the writer thread (`CASELOAD_INLINE_CHECKPOINTS=1`, for comparison).
     public var backgroundCheckpoints = ProcessInfo.processInfo.environment["CASELOAD_INLINE_CHECKPOINTS"] == nil
-    /// Page cache per connection, in KiB.
+    /// Page cache of the writer connection, in KiB.
     public var cacheSizeKiB = 32_768
+    /// Page cache of each reader connection, in KiB. Readers mostly scan in
+    /// order or look up a few rows, and the file's pages stay in the OS cache;
+    /// a scan only cycles its pages through SQLite's. A small cache keeps the
+    /// recycled page buffers in the processor's cache: the 1M-event benchmark
+    /// scan measured ≈11% less CPU per event with 1 MB than with 8 MB (256 KB
+    /// to 1 MB measured alike, 2 MB a little worse).
+    public var readerCacheSizeKiB = 1024
     /// Commit time source (tests pass a manual clock).
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 
@@ -113,10 +120,8 @@ public final class SQLiteEventStore: EventStore {
             db: db, clock: configuration.clock, limits: configuration.limits, onCommit: publish, syncer: syncer,
             checkpointer: checkpointer)
         self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
-        // Readers mostly scan in order or look up a few rows: a small cache
-        // each keeps several concurrent readers within the memory budget.
         self.readers = ReaderPool(
-            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: min(configuration.cacheSizeKiB, 8192))
+            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.readerCacheSizeKiB)
     }
 
     deinit {

@@ -57,6 +57,138 @@ import Testing
     }
 }
 
+/// The allocation-free readers: keys as bytes, strings scanned eight bytes
+/// at a time, string bytes without a `String`.
+@Suite struct JSONScanningInPlace {
+    /// `{"k":<value>}` read with `body` positioned at the value.
+    func readValue<R>(_ value: [UInt8], _ body: (inout JSONScanner) throws -> R) throws -> R {
+        try JSONScanner.withScanner(Array(#"{"k":"#.utf8) + value + [UInt8(ascii: "}")]) { scanner in
+            var object = try scanner.beginObject()
+            _ = try scanner.nextKey(&object)
+            return try body(&scanner)
+        }
+    }
+
+    func quoted(_ text: String) -> [UInt8] { [0x22] + Array(text.utf8) + [0x22] }
+
+    @Test func rawKeysMatchLiteralsWithOrWithoutWhitespaceOrEscapes() throws {
+        let text = #"{"caseId":"c","price" : 1 , "sessionId":"s","scheduled\u0053tart":"t","ünï":2,"longer-than-eight-bytes":3}"#
+        let keys = try JSONScanner.withScanner(Array(text.utf8)) { scanner in
+            var object = try scanner.beginObject()
+            var seen: [String] = []
+            while let key = try scanner.nextRawKey(&object) {
+                switch key {
+                case "caseId", "sessionId":
+                    seen.append("id:" + key.string)
+                    _ = try scanner.readString()
+                case "price":
+                    seen.append("price")
+                    _ = try scanner.readInt()
+                case "scheduledStart":
+                    seen.append("start:" + key.string)
+                    _ = try scanner.readString()
+                case "ünï":
+                    seen.append("unicode:" + key.string)
+                    _ = try scanner.readInt()
+                default:
+                    seen.append("other:" + key.string)
+                    try scanner.skipValue()
+                }
+            }
+            try scanner.finish()
+            return seen
+        }
+        #expect(keys == [
+            "id:caseId", "price", "id:sessionId", "start:scheduledStart", "unicode:ünï", "other:longer-than-eight-bytes",
+        ])
+        // A key never equals a literal that is a prefix or an extension of it.
+        try JSONScanner.withScanner(Array(#"{"caseIdX":1}"#.utf8)) { scanner in
+            var object = try scanner.beginObject()
+            let key = try #require(try scanner.nextRawKey(&object))
+            #expect(!(key == "caseId") && !(key == "caseIdXY") && key == "caseIdX")
+        }
+    }
+
+    @Test(arguments: [
+        #"{"a":1 "b":2}"#, #"{,"a":1}"#, #"{"a":1,}"#, #"{"a" 1}"#, #"{"a":1"#, #"{"a\x":1}"#, "{\"a\u{01}\":1}",
+        #"{"a"#, "{", #"{1:2}"#,
+    ])
+    func rawKeysFailWhereKeysFail(_ text: String) {
+        func errorReading(raw: Bool) -> JSONError? {
+            do {
+                try JSONScanner.withScanner(Array(text.utf8)) { scanner in
+                    var object = try scanner.beginObject()
+                    while raw ? try scanner.nextRawKey(&object) != nil : try scanner.nextKey(&object) != nil {
+                        _ = try scanner.readInt()
+                    }
+                }
+                return nil
+            } catch {
+                return error as? JSONError
+            }
+        }
+        let expected = errorReading(raw: false)
+        #expect(expected != nil)
+        #expect(errorReading(raw: true) == expected)
+    }
+
+    @Test func keysWithInvalidUTF8Fail() {
+        #expect(throws: JSONError.self) {
+            try JSONScanner.withScanner([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D]) { scanner in
+                var object = try scanner.beginObject()
+                _ = try scanner.nextRawKey(&object)
+            }
+        }
+    }
+
+    /// Every special byte (end quote, escape, control character, non-ASCII,
+    /// invalid UTF-8) at every offset against the eight-byte words.
+    @Test func stringsReadTheSameWhereverTheSpecialByteFalls() throws {
+        let escapes: [(json: String, text: String)] = [(#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "é")]
+        for length in 0...20 {
+            let plain = String(repeating: "x", count: length)
+            #expect(try readValue(quoted(plain)) { try $0.readString() } == plain)
+            #expect(try readValue(quoted(plain)) { try $0.readStringBytes { Array($0) } } == Array(plain.utf8))
+            for offset in 0...length {
+                let prefix = String(repeating: "a", count: offset), suffix = String(repeating: "b", count: length - offset)
+                for escape in escapes {
+                    let json = quoted(prefix + escape.json + suffix), text = prefix + escape.text + suffix
+                    #expect(try readValue(json) { try $0.readString() } == text)
+                    #expect(try readValue(json) { try $0.readStringBytes { String(decoding: $0, as: UTF8.self) } } == text)
+                }
+                for character in ["é", "€", "😀", "\u{7F}"] {
+                    let text = prefix + character + suffix
+                    #expect(try readValue(quoted(text)) { try $0.readString() } == text)
+                    #expect(try readValue(quoted(text)) { try $0.readStringBytes { Array($0) } } == Array(text.utf8))
+                }
+                let control = [0x22] + Array(prefix.utf8) + [0x01] + Array(suffix.utf8) + [0x22]
+                #expect(throws: JSONError.self) { try self.readValue(control) { try $0.readString() } }
+                #expect(throws: JSONError.self) { try self.readValue(control) { try $0.readStringBytes { _ in 0 } } }
+                let invalid = [0x22] + Array(prefix.utf8) + [0xC3, 0x28] + Array(suffix.utf8) + [0x22]
+                #expect(throws: JSONError.self) { try self.readValue(invalid) { try $0.readString() } }
+                #expect(throws: JSONError.self) { try self.readValue(invalid) { try $0.readStringBytes { _ in 0 } } }
+            }
+            let unterminated = Array(#"{"k":""#.utf8) + Array(plain.utf8)
+            for bytesOnly in [false, true] {
+                let error = #expect(throws: JSONError.self) {
+                    try JSONScanner.withScanner(unterminated) { scanner in
+                        var object = try scanner.beginObject()
+                        _ = try scanner.nextKey(&object)
+                        if bytesOnly { _ = try scanner.readStringBytes { _ in 0 } } else { _ = try scanner.readString() }
+                    }
+                }
+                #expect(error?.message == "unterminated string")
+                #expect(error?.offset == 5)
+            }
+        }
+    }
+
+    @Test func theBytesReaderRefusesWhatIsNotAString() {
+        let error = #expect(throws: JSONError.self) { try self.readValue(Array("12".utf8)) { try $0.readStringBytes { _ in 0 } } }
+        #expect(error?.message == "expected a string")
+    }
+}
+
 @Suite struct JSONWriting {
     @Test func writesCompactJSONWithCommasEscapesAndNulls() {
         var writer = JSONWriter()

@@ -15,6 +15,18 @@ import Testing
         #expect(time.microsecondsSinceEpoch == micros)
         #expect(time.iso8601 == canonical)
         #expect(try Timestamp(iso8601: canonical) == time)
+        let fromBytes = try Array(text.utf8).withUnsafeBufferPointer { try Timestamp(iso8601: $0) }
+        #expect(fromBytes == time)
+    }
+
+    @Test func bytesThatAreNoTimestampFailAsTheTextDoes() {
+        let text = "2024-02-30T00:00:00Z"
+        let fromText = #expect(throws: TimestampError.self) { try Timestamp(iso8601: text) }
+        let fromBytes = #expect(throws: TimestampError.self) {
+            try Array(text.utf8).withUnsafeBufferPointer { try Timestamp(iso8601: $0) }
+        }
+        #expect(fromBytes == fromText)
+        #expect(fromBytes?.text == text)
     }
 
     @Test(arguments: [
