@@ -129,11 +129,21 @@ public struct JSONScanner {
     /// The next key of the object, positioned at its value; `nil` after `}`.
     @inlinable
     public mutating func nextKey(_ container: inout JSONContainer) throws -> String? {
+        guard try advanceToKey(&container) else { return nil }
+        let key = try readString()
+        try expect(UInt8(ascii: ":"), "':' after a key")
+        return key
+    }
+
+    /// Moves past whitespace and the separator onto the next key's opening
+    /// quote; false (past the `}`) when the object has no more keys.
+    @inlinable
+    mutating func advanceToKey(_ container: inout JSONContainer) throws -> Bool {
         skipWhitespace()
         guard index < end else { throw error("unexpected end of input inside an object") }
         if base[index] == UInt8(ascii: "}") {
             index += 1
-            return nil
+            return false
         }
         if !container.isFirst {
             try expect(UInt8(ascii: ","), "',' or '}'")
@@ -143,9 +153,7 @@ public struct JSONScanner {
         guard index < end, base[index] == UInt8(ascii: "\"") else {
             throw error("expected a key (a string)")
         }
-        let key = try readString()
-        try expect(UInt8(ascii: ":"), "':' after a key")
-        return key
+        return true
     }
 
     /// ``nextKey(_:)`` without making a `String`: the key's bytes where they
@@ -164,23 +172,31 @@ public struct JSONScanner {
                 return key
             }
         }
-        skipWhitespace()
-        guard index < end else { throw error("unexpected end of input inside an object") }
-        if base[index] == UInt8(ascii: "}") {
-            index += 1
-            return nil
-        }
-        if !container.isFirst {
-            try expect(UInt8(ascii: ","), "',' or '}'")
-            skipWhitespace()
-        }
-        container.isFirst = false
-        guard index < end, base[index] == UInt8(ascii: "\"") else {
-            throw error("expected a key (a string)")
-        }
+        guard try advanceToKey(&container) else { return nil }
         let key = try readKey()
         try expect(UInt8(ascii: ":"), "':' after a key")
         return key
+    }
+
+    /// From just after a string's opening quote: when the string is plain
+    /// (ASCII, no escapes or control bytes) and closes, moves past its
+    /// closing quote and returns that quote's offset; otherwise leaves the
+    /// scanner where it was and returns nil, for the general reader.
+    @inlinable
+    mutating func skipPlainString() -> Int? {
+        let start = index
+        skipPlainASCII()
+        while index < end {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return index - 1
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            index += 1
+        }
+        index = start
+        return nil
     }
 
     /// Reads the key string the scanner is at (on its opening quote).
@@ -188,15 +204,8 @@ public struct JSONScanner {
     mutating func readKey() throws -> JSONKey {
         index += 1
         let start = index
-        skipPlainASCII()
-        while index < end {
-            let byte = base[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return JSONKey(base: base + start, count: index - 1 - start, isPlain: true)
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
-            index += 1
+        if let close = skipPlainString() {
+            return JSONKey(base: base + start, count: close - start, isPlain: true)
         }
         // Escapes, non-ASCII or an error: the general reader checks it.
         index = start - 1
@@ -296,15 +305,8 @@ public struct JSONScanner {
     public mutating func readStringBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
         try expect(UInt8(ascii: "\""), "a string")
         let start = index
-        skipPlainASCII()
-        while index < end {
-            let byte = base[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return try body(UnsafeBufferPointer(start: base + start, count: index - 1 - start))
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
-            index += 1
+        if let close = skipPlainString() {
+            return try body(UnsafeBufferPointer(start: base + start, count: close - start))
         }
         // Escapes, non-ASCII (to validate) or an error: the general reader.
         index = start - 1
@@ -527,22 +529,9 @@ public struct JSONScanner {
     /// `readString`'s path.
     mutating func skipString() throws {
         try expect(UInt8(ascii: "\""), "a string")
-        let start = index
-        while index < end {
-            let byte = base[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return
-            }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 {
-                index = start - 1
-                _ = try readString()
-                return
-            }
-            if byte < 0x20 { throw error("control character in a string") }
-            index += 1
-        }
-        throw JSONError(offset: start - 1, message: "unterminated string")
+        if skipPlainString() != nil { return }
+        index -= 1
+        _ = try readString()
     }
 
     /// Skips the next value and returns its exact bytes.

@@ -122,7 +122,7 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
         let condition = String(try #require(indexSQL.range(of: "WHERE ").map { indexSQL[$0.upperBound...] }))
         let plan = try sqliteColumn(
             path, "EXPLAIN QUERY PLAN SELECT position FROM events WHERE type IN ('ChatExcluded') AND \(condition)", 3)
-        #expect(plan.contains { $0.contains("INDEX events_by_decision_type") }, "plan: \(plan)")
+        #expect(plan.contains { $0?.contains("INDEX events_by_decision_type") == true }, "plan: \(plan)")
         #expect(try sqliteValue(path, "SELECT count(*) FROM events WHERE \(condition)") == "1")
     }
 
@@ -225,21 +225,13 @@ func sqlite(_ path: String, _ sql: String) throws {
     }
 }
 
+/// The first row's first column (as text; nil for NULL or no row).
 func sqliteValue(_ path: String, _ sql: String) throws -> String? {
-    var db: OpaquePointer?
-    guard sqlite3_open(path, &db) == SQLITE_OK else { throw SQLTestError(message: "open failed") }
-    defer { sqlite3_close(db) }
-    var statement: OpaquePointer?
-    guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-        throw SQLTestError(message: String(cString: sqlite3_errmsg(db)))
-    }
-    defer { sqlite3_finalize(statement) }
-    guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
-    return String(cString: text)
+    try sqliteColumn(path, sql, 0).first ?? nil
 }
 
-/// Every row's value of one column (as text).
-func sqliteColumn(_ path: String, _ sql: String, _ column: Int32) throws -> [String] {
+/// Every row's value of one column (as text; nil for NULL).
+func sqliteColumn(_ path: String, _ sql: String, _ column: Int32) throws -> [String?] {
     var db: OpaquePointer?
     guard sqlite3_open(path, &db) == SQLITE_OK else { throw SQLTestError(message: "open failed") }
     defer { sqlite3_close(db) }
@@ -248,9 +240,9 @@ func sqliteColumn(_ path: String, _ sql: String, _ column: Int32) throws -> [Str
         throw SQLTestError(message: String(cString: sqlite3_errmsg(db)))
     }
     defer { sqlite3_finalize(statement) }
-    var values: [String] = []
+    var values: [String?] = []
     while sqlite3_step(statement) == SQLITE_ROW {
-        values.append(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
+        values.append(sqlite3_column_text(statement, column).map { String(cString: $0) })
     }
     return values
 }
