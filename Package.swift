@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "CaseloadStatisticsTests", dependencies: ["CaseloadStatistics", "CaseloadDomain"], swiftSettings: strict),
         .testTarget(
-            name: "CaseloadRatingsTests", dependencies: ["CaseloadRatings", "CaseloadStatistics"], swiftSettings: strict),
+            name: "CaseloadRatingsTests", dependencies: ["CaseloadRatings", "CaseloadStatistics", "CaseloadCoding"], swiftSettings: strict),
         .testTarget(
             name: "CaseloadGeneratorTests",
             dependencies: ["CaseloadGenerator", "Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],

@@ -8,12 +8,12 @@ public import struct Foundation.UUID
 ///
 /// Time and randomness come in: the generator is a value the caller owns.
 public struct EventIDGenerator: Sendable {
-    private var state: UInt64
+    private var words: SplitMix64
 
     /// A generator seeded from `seed` (tests and the history generator pass a
     /// fixed seed for repeatable ids; a service passes a random one).
     public init(seed: UInt64) {
-        state = seed ^ 0x9E37_79B9_7F4A_7C15
+        words = SplitMix64(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
     /// A generator seeded from the system's random source.
@@ -22,14 +22,7 @@ public struct EventIDGenerator: Sendable {
         return EventIDGenerator(seed: rng.next())
     }
 
-    private mutating func next() -> UInt64 {
-        // SplitMix64: fast, well distributed, and deterministic from the seed.
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func next() -> UInt64 { words.next() }
 
     /// A UUIDv7 for an event made at `time`.
     public mutating func next(at time: Timestamp) -> UUID {

@@ -1,22 +1,10 @@
+import CaseloadCoding
 import Foundation
 
-/// SplitMix64 (Steele, Lea & Flood 2014): turns a seed and a few integers
-/// into well-mixed 64-bit words. Used to seed one ``RandomSource`` per thing
-/// that draws (a therapist, a case), so each draws from its own stream and
-/// adding profile views, say, leaves every case's draws unchanged.
-struct SplitMix64: Sendable {
-    private(set) var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Seeds one ``RandomSource`` per thing that draws (a therapist, a case),
+/// so each draws from its own stream and adding profile views, say, leaves
+/// every case's draws unchanged.
+extension SplitMix64 {
     /// One word from a seed and a path of integers (the kind of thing, its index…).
     static func mix(_ seed: UInt64, _ path: UInt64...) -> UInt64 {
         var mixer = SplitMix64(seed: seed)

@@ -79,15 +79,9 @@ func variedHistory() async throws -> Script {
     }
 }
 
-/// SplitMix64, for repeatable random choices in tests.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(upTo bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(1, bound)))
-    }
+/// Repeatable random choices in tests.
+typealias SeededRandom = SplitMix64
+
+extension SplitMix64 {
+    mutating func next(upTo bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
 }
