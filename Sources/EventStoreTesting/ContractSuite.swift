@@ -334,11 +334,17 @@ public enum EventStoreContract {
                     _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .noStream, events: [sampleEvent(2)])])
                 } catch let error as EventStoreError where error.code == .wrongExpectedVersion {}
                 _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .exactly(1), events: [sampleEvent(3)])])
+                // One that fails after inserting its first event leaves the
+                // stream's version where it was, for what follows.
+                do {
+                    _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .exactly(2), events: [sampleEvent(4), sampleEvent(1)])])
+                } catch let error as EventStoreError where error.code == .idempotencyConflict {}
+                _ = try transaction.append([StreamAppend(stream: stream("t"), expected: .exactly(2), events: [sampleEvent(5)])])
                 return try transaction.readStream(stream("t"), fromVersion: 1, limit: 10).count
             }
-            try await check(count == 2, "two events in the transaction: \(count)")
+            try await check(count == 3, "three events in the transaction: \(count)")
             let events = try await store.readStream(stream("t"))
-            try await check(events.map(\.id) == [testUUID(1), testUUID(3)], "committed \(events.map(\.id))")
+            try await check(events.map(\.id) == [testUUID(1), testUUID(3), testUUID(5)], "committed \(events.map(\.id))")
             try await check(try await store.verify(progress: nil).holds, "chain holds")
         },
         ContractCheck(name: "a catch-up subscription delivers history, then new commits") { store, _ in
