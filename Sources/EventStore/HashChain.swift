@@ -23,29 +23,34 @@ public enum HashChain {
         schemaVersion: Int, occurredAt: Timestamp, recordedAt: Timestamp, actor: String,
         correlationID: UUID?, causationID: UUID?, payload: [UInt8]
     ) -> EventHash {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(160 + payload.count + stream.utf8.count + type.utf8.count + actor.utf8.count)
-        withUnsafeBytes(of: previous.words) { buffer.append(contentsOf: $0) }
-        appendBigEndian(&buffer, UInt64(bitPattern: position))
-        appendBigEndian(&buffer, UInt64(bitPattern: streamVersion))
-        appendUUID(&buffer, id)
-        appendText(&buffer, stream)
-        appendText(&buffer, type)
-        appendBigEndian(&buffer, UInt32(truncatingIfNeeded: schemaVersion))
-        appendBigEndian(&buffer, UInt64(bitPattern: occurredAt.microsecondsSinceEpoch))
-        appendBigEndian(&buffer, UInt64(bitPattern: recordedAt.microsecondsSinceEpoch))
-        appendText(&buffer, actor)
-        for optional in [correlationID, causationID] {
-            if let value = optional {
-                buffer.append(1)
-                appendUUID(&buffer, value)
-            } else {
-                buffer.append(0)
-            }
+        // Everything before the payload goes through one scratch buffer (on
+        // the stack when it fits); the payload is hashed where it lies. No
+        // array is built per event: this runs on the writer thread for every
+        // append.
+        var stream = stream, type = type, actor = actor
+        let headerCount = 32 + 8 + 8 + 16 + (4 + stream.utf8.count) + (4 + type.utf8.count) + 4 + 8 + 8
+            + (4 + actor.utf8.count) + (correlationID == nil ? 1 : 17) + (causationID == nil ? 1 : 17) + 4
+        var hasher = SHA256()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: headerCount) { header in
+            var writer = HeaderWriter(base: header.baseAddress!)
+            withUnsafeBytes(of: previous.words) { writer.append($0) }
+            writer.appendBigEndian(UInt64(bitPattern: position))
+            writer.appendBigEndian(UInt64(bitPattern: streamVersion))
+            writer.append(id)
+            writer.append(&stream)
+            writer.append(&type)
+            writer.appendBigEndian(UInt32(truncatingIfNeeded: schemaVersion))
+            writer.appendBigEndian(UInt64(bitPattern: occurredAt.microsecondsSinceEpoch))
+            writer.appendBigEndian(UInt64(bitPattern: recordedAt.microsecondsSinceEpoch))
+            writer.append(&actor)
+            writer.append(optional: correlationID)
+            writer.append(optional: causationID)
+            writer.appendBigEndian(UInt32(truncatingIfNeeded: payload.count))
+            precondition(writer.count == headerCount, "hash header layout")
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: header.baseAddress, count: headerCount))
         }
-        appendBigEndian(&buffer, UInt32(truncatingIfNeeded: payload.count))
-        buffer.append(contentsOf: payload)
-        let digest = SHA256.hash(data: buffer)
+        payload.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { target in
             digest.withUnsafeBytes { source in target.copyMemory(from: source) }
@@ -63,17 +68,40 @@ public enum HashChain {
             causationID: event.metadata.causationID, payload: event.payload.bytes)
     }
 
-    private static func appendBigEndian<T: FixedWidthInteger>(_ buffer: inout [UInt8], _ value: T) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
-    }
+    /// Writes the header fields into the scratch buffer, in order.
+    private struct HeaderWriter {
+        let base: UnsafeMutablePointer<UInt8>
+        var count = 0
 
-    private static func appendText(_ buffer: inout [UInt8], _ text: String) {
-        appendBigEndian(&buffer, UInt32(truncatingIfNeeded: text.utf8.count))
-        buffer.append(contentsOf: text.utf8)
-    }
+        mutating func append(_ bytes: UnsafeRawBufferPointer) {
+            guard !bytes.isEmpty else { return }
+            (base + count).update(from: bytes.bindMemory(to: UInt8.self).baseAddress!, count: bytes.count)
+            count += bytes.count
+        }
 
-    private static func appendUUID(_ buffer: inout [UInt8], _ id: UUID) {
-        withUnsafeBytes(of: id.uuid) { buffer.append(contentsOf: $0) }
+        mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.bigEndian) { append($0) }
+        }
+
+        /// u32 BE byte length, then the UTF-8 bytes.
+        mutating func append(_ text: inout String) {
+            appendBigEndian(UInt32(truncatingIfNeeded: text.utf8.count))
+            text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        }
+
+        mutating func append(_ id: UUID) {
+            withUnsafeBytes(of: id.uuid) { append($0) }
+        }
+
+        /// 0 when absent; 1 and the 16 bytes when present.
+        mutating func append(optional id: UUID?) {
+            if let id {
+                appendBigEndian(UInt8(1))
+                append(id)
+            } else {
+                appendBigEndian(UInt8(0))
+            }
+        }
     }
 
     /// Checks a run of events against the chain, continuing from `previous`
