@@ -171,6 +171,13 @@ final class WriterConnection {
         return db
     }
 
+    /// Begins the write transaction, after copying any WAL tail the
+    /// checkpointer left (see `Checkpointer`).
+    private func begin(_ db: SQLiteConnection) throws {
+        checkpointer?.finishTail(on: db)
+        try db.execute("BEGIN IMMEDIATE")
+    }
+
     /// Commits a group of appends in one transaction; each succeeds or fails alone.
     func commitGroup(_ group: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)]) {
         var results: [Result<AppendResult, any Error>] = []
@@ -178,7 +185,7 @@ final class WriterConnection {
         var newHead: LogHead?
         do {
             let db = try connection()
-            try db.execute("BEGIN IMMEDIATE")
+            try begin(db)
             do {
                 var head = try Queries.head(db)
                 let now = clock()
@@ -262,7 +269,7 @@ final class WriterConnection {
     /// Runs `body` in one transaction of its own (for `withTransaction`).
     func exclusiveTransaction<T>(_ body: (inout any EventStoreTransaction) throws -> T) throws -> T {
         let db = try connection()
-        try db.execute("BEGIN IMMEDIATE")
+        try begin(db)
         do {
             var transaction: any EventStoreTransaction = Transaction(connection: self, head: try Queries.head(db))
             let value = try body(&transaction)

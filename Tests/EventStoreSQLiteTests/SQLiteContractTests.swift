@@ -286,4 +286,29 @@ struct SQLTestError: Error { var message: String }
         #expect(try await reopened.verify(progress: nil).holds)
         await reopened.close()
     }
+
+    /// Appends that never pause still let the WAL start over: the
+    /// checkpointer leaves the writer only a short tail to copy, so the WAL
+    /// file stays near the threshold instead of growing until the `RESTART`
+    /// fallback at four times it (each append here writes a few pages; the
+    /// run writes about 25 times the threshold).
+    @Test func theWALStartsOverWhileAppendsNeverPause() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.walAutocheckpointPages = 200
+        configuration.backgroundCheckpoints = true
+        let store = try SQLiteEventStore(path: path, configuration: configuration)
+        let payload = #"{"note":""# + String(repeating: "x", count: 400) + #""}"#
+        for batch in 0..<1_000 {
+            let events = (0..<10).map { sampleEvent(batch * 10 + $0 + 1, payload: payload) }
+            _ = try await store.append(to: try StreamID("case-\(batch % 37)"), expected: .any, events)
+        }
+        let walBytes = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        let pageBytes = 4096 + 24
+        // Measured: about 420 pages with the tail hand-off, 845 without it.
+        #expect(walBytes < 700 * pageBytes, "the WAL grew to \(walBytes / pageBytes) pages")
+        #expect(try await store.verify(progress: nil).holds)
+        await store.close()
+    }
 }
