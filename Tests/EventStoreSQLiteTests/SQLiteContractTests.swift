@@ -257,15 +257,9 @@ struct SQLTestError: Error { var message: String }
     func appendsAndReadsStayWholeWhileTheWALIsCheckpointed(_ durability: Durability) async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("log.sqlite")
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.durability = durability
-        configuration.walAutocheckpointPages = 8
-        configuration.backgroundCheckpoints = true
-        let store = try SQLiteEventStore(path: path, configuration: configuration)
-        let payload = #"{"note":""# + String(repeating: "x", count: 400) + #""}"#
+        let store = try checkpointingStore(path, thresholdPages: 8, durability: durability)
         for batch in 0..<300 {
-            let events = (0..<10).map { sampleEvent(batch * 10 + $0 + 1, payload: payload) }
-            _ = try await store.append(to: try StreamID("case-\(batch % 37)"), expected: .any, events)
+            try await appendBatch(batch, to: store)
             if batch % 50 == 0 {
                 let read = try await store.read(LogQuery(limit: 100_000))
                 #expect(read.count == batch * 10 + 10)
@@ -295,20 +289,30 @@ struct SQLTestError: Error { var message: String }
     @Test func theWALStartsOverWhileAppendsNeverPause() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("log.sqlite")
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.walAutocheckpointPages = 200
-        configuration.backgroundCheckpoints = true
-        let store = try SQLiteEventStore(path: path, configuration: configuration)
-        let payload = #"{"note":""# + String(repeating: "x", count: 400) + #""}"#
-        for batch in 0..<1_000 {
-            let events = (0..<10).map { sampleEvent(batch * 10 + $0 + 1, payload: payload) }
-            _ = try await store.append(to: try StreamID("case-\(batch % 37)"), expected: .any, events)
-        }
+        let store = try checkpointingStore(path, thresholdPages: 200, durability: .full)
+        for batch in 0..<1_000 { try await appendBatch(batch, to: store) }
         let walBytes = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         let pageBytes = 4096 + 24
         // Measured: about 420 pages with the tail hand-off, 845 without it.
         #expect(walBytes < 700 * pageBytes, "the WAL grew to \(walBytes / pageBytes) pages")
         #expect(try await store.verify(progress: nil).holds)
         await store.close()
+    }
+
+    /// A store on `path` whose background checkpointer runs every `thresholdPages` WAL pages.
+    private func checkpointingStore(_ path: String, thresholdPages: Int, durability: Durability) throws -> SQLiteEventStore {
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.durability = durability
+        configuration.walAutocheckpointPages = thresholdPages
+        configuration.backgroundCheckpoints = true
+        return try SQLiteEventStore(path: path, configuration: configuration)
+    }
+
+    /// Appends batch number `batch`: ten events of ≈450 bytes, positions
+    /// `batch * 10 + 1…`, to one of 37 streams in turn.
+    private func appendBatch(_ batch: Int, to store: SQLiteEventStore) async throws {
+        let payload = #"{"note":""# + String(repeating: "x", count: 400) + #""}"#
+        let events = (0..<10).map { sampleEvent(batch * 10 + $0 + 1, payload: payload) }
+        _ = try await store.append(to: try StreamID("case-\(batch % 37)"), expected: .any, events)
     }
 }
