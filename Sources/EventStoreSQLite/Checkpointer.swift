@@ -11,23 +11,29 @@ import Synchronization
 /// threshold, on the writer thread: every appender waits while tens of
 /// megabytes move from the WAL into the main file. Here the writer's
 /// connection has automatic checkpoints off and a WAL hook that wakes this
-/// thread once the WAL holds `thresholdPages` frames. This thread then runs
-/// `PASSIVE` checkpoints on its own connection, which copy what they can
-/// while appends go on.
+/// thread once the WAL holds `thresholdPages` frames beyond those the last
+/// checkpoint copied. This thread then runs `PASSIVE` checkpoints on its own
+/// connection, which copy what they can while appends go on.
 ///
 /// SQLite restarts the WAL (writes it again from its first frame) only after
-/// a checkpoint has copied every frame. Appends that never pause keep adding
-/// frames during the copy, so the copy never quite ends and the WAL would
-/// grow over fresh disk blocks (measured: to 376 MB for a 1M-event bulk
-/// append, with 17% of the writer's time in the kernel allocating and
-/// zeroing them). So this thread repeats the copy until only a short tail is
-/// left, and hands the tail to the writer: before its next transaction the
-/// writer copies those few frames itself (`finishTail`, which also syncs the
-/// WAL and the main file: two fsyncs per threshold's worth of pages), while
-/// no new ones can arrive, and its next commit restarts the WAL over blocks already on
-/// disk and in the page cache. If readers keep the WAL from restarting and it
-/// reaches four times the threshold, a `RESTART` checkpoint waits for the
-/// writer's current commit and finishes the copy.
+/// a checkpoint has copied every frame. Appends that never pause add frames
+/// during every copy, so no copy reaches the WAL's end and the WAL would grow
+/// over fresh disk blocks (measured: to 376 MB for a 1M-event bulk append,
+/// with 17% of the writer's time in the kernel allocating and zeroing them).
+/// So this thread copies again, round after round, until a round finds at
+/// most `tailPages` new frames; syncs the main file, which SQLite does only
+/// after a copy that reaches the WAL's end; and hands the rest to the writer.
+/// Before its next transaction the writer copies those few frames itself
+/// (`finishTail`: a sync of the WAL, the copy, a sync of the few pages
+/// written to the main file), while no new frame can arrive, and its next
+/// commit restarts the WAL over blocks already on disk and in the page cache
+/// (unless a reader still reads an older snapshot or another process writes
+/// first: then the WAL goes on growing until the next hand-off).
+///
+/// If readers keep the WAL from restarting and it reaches four times the
+/// threshold, a `RESTART` checkpoint finishes the copy. It holds off new
+/// writers while it waits for readers, so it waits at most
+/// `restartWaitMilliseconds` and otherwise gives up until the next request.
 final class Checkpointer: @unchecked Sendable {
     // @unchecked: `connection` is used only on the checkpointer thread (and by
     // `stop`, after that thread has ended); the rest is synchronized.
@@ -40,14 +46,19 @@ final class Checkpointer: @unchecked Sendable {
     /// WAL holds `thresholdPages` beyond them (not at every commit while the
     /// WAL stays long).
     private let backfilled = Atomic<Int32>(0)
-    /// Set when a checkpoint stopped with a short tail left for the writer.
+    /// Set when the copy stopped with a short tail left for the writer.
     private let tailPending = Atomic<Bool>(false)
-    /// The tail the writer copies itself; longer remainders are copied here again.
+    /// A round that copies more frames than this is followed by another.
     private var tailPages: Int32 { max(64, thresholdPages / 32) }
+    /// How long a `RESTART` checkpoint may hold off the writer while it
+    /// waits for readers (the store's busy timeout, 10 s, would stall appends
+    /// behind a long replay).
+    static let restartWaitMilliseconds: Int32 = 100
 
     init(path: String, thresholdPages: Int, busyMilliseconds: Int32) throws {
         let connection = try SQLiteConnection(path: path, create: false)
-        sqlite3_busy_timeout(connection.handle, busyMilliseconds)
+        // Only `RESTART` waits on this (`PASSIVE` never does).
+        sqlite3_busy_timeout(connection.handle, min(busyMilliseconds, Self.restartWaitMilliseconds))
         // WAL synced before each checkpoint, the main file after it.
         try connection.execute("PRAGMA synchronous = NORMAL")
         self.connection = connection
@@ -74,14 +85,29 @@ final class Checkpointer: @unchecked Sendable {
     }
 
     /// Called by the writer, outside any transaction, before it begins one:
-    /// copies the tail the last background checkpoint left, so that the
-    /// WAL is wholly copied and the commit that follows restarts it.
+    /// copies the tail the background copy left (at most a round's worth of
+    /// frames: those of the commits made since), so that the WAL is wholly
+    /// copied and the commit that follows restarts it. Never waits: if
+    /// another checkpoint is under way, SQLite answers `SQLITE_BUSY` at once
+    /// and the next hand-off tries again.
     func finishTail(on writer: SQLiteConnection) {
         guard tailPending.exchange(false, ordering: .acquiringAndReleasing) else { return }
         var walPages: Int32 = 0
         var copied: Int32 = 0
         let code = sqlite3_wal_checkpoint_v2(writer.handle, "main", SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied)
         if code == SQLITE_OK { backfilled.store(copied, ordering: .relaxed) }
+    }
+
+    /// Syncs the main file through SQLite's own handle for it (opening the
+    /// file again and closing that descriptor would drop this process's
+    /// locks on it). The copies just written reach the disk here, on this
+    /// thread, instead of in the sync of the writer's tail copy.
+    private func syncMainFile(_ connection: SQLiteConnection) -> Bool {
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(connection.handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
+              let file, let sync = file.pointee.pMethods?.pointee.xSync
+        else { return false }
+        return sync(file, SQLITE_SYNC_NORMAL) == SQLITE_OK
     }
 
     /// Removes the hook (before the writer connection closes).
@@ -107,6 +133,8 @@ final class Checkpointer: @unchecked Sendable {
         connection = nil
     }
 
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
     private func run() {
         defer { finished.signal() }
         while true {
@@ -119,18 +147,22 @@ final class Checkpointer: @unchecked Sendable {
             guard requested else { continue }
             var walPages: Int32 = 0
             var copied: Int32 = 0
+            let copiedBefore = backfilled.load(ordering: .relaxed)
             var code = sqlite3_wal_checkpoint_v2(connection.handle, "main", SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied)
-            // Each round copies what the writer added during the last one,
-            // far less than the round before while copying outpaces appending.
+            // `walPages` is the WAL as the round began, and a round copies all
+            // of it unless a reader holds frames back; what the writer added
+            // meanwhile is left for the next round, which is far shorter
+            // while copying outpaces appending. (`copied` counts from the
+            // WAL's start: fewer than before means the WAL started over.)
+            var lastRound = copied >= copiedBefore ? copied - copiedBefore : copied
             var rounds = 1
-            while code == SQLITE_OK, walPages - copied > tailPages, rounds < 8,
-                  !state.withLock({ $0.stopping }) {
+            while code == SQLITE_OK, lastRound > tailPages, rounds < 8, !isStopping {
+                let previous = copied
                 code = sqlite3_wal_checkpoint_v2(connection.handle, "main", SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied)
+                lastRound = copied >= previous ? copied - previous : copied
                 rounds += 1
             }
-            // Even a copy that reached the WAL's end leaves a tail: the commit
-            // under way as it finished adds frames after it.
-            if code == SQLITE_OK, walPages - copied <= tailPages {
+            if code == SQLITE_OK, copied == walPages, lastRound <= tailPages, syncMainFile(connection) {
                 tailPending.store(true, ordering: .releasing)
             }
             if code == SQLITE_OK, walPages >= thresholdPages * 4 {
@@ -140,8 +172,10 @@ final class Checkpointer: @unchecked Sendable {
             // Requests made while this ran compared against the old count;
             // the next commit asks again if the WAL is still long.
             state.withLock { $0.requested = false }
-            // SQLITE_BUSY (another process checkpointing, or a reader holding
-            // old frames) is not an error: the next commit asks again.
+            // SQLITE_BUSY (another checkpoint under way: the writer's tail,
+            // another process's, or a RESTART that could not wait) is not an
+            // error: the next commit asks again. (Readers holding old frames
+            // make a PASSIVE copy stop short, not fail.)
             if code != SQLITE_OK && code & 0xFF != SQLITE_BUSY,
                ProcessInfo.processInfo.environment["CASELOAD_WRITER_STATS"] != nil {
                 FileHandle.standardError.write(Data("checkpoint: SQLite \(code): \(String(cString: sqlite3_errmsg(connection.handle)))\n".utf8))
