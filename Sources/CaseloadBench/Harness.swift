@@ -131,7 +131,7 @@ final class Harness {
 
     // MARK: Store benchmarks
 
-    /// Payloads averaging about 190 bytes in a marketplace-like mix:
+    /// Payloads averaging about 176 bytes in a marketplace-like mix:
     /// bookings and inquiries (~200 B with UUID-like ids), sessions held
     /// (~110 B) and a few exclusion requests (~250 B), as canonical domain
     /// JSON so the scan can decode them into typed values.

@@ -32,7 +32,7 @@ public enum HashChain {
             + (4 + actor.utf8.count) + (correlationID == nil ? 1 : 17) + (causationID == nil ? 1 : 17) + 4
         var hasher = SHA256()
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: headerCount) { header in
-            var writer = HeaderWriter(base: header.baseAddress!)
+            var writer = HeaderWriter(base: header.baseAddress!, capacity: headerCount)
             withUnsafeBytes(of: previous.words) { writer.append($0) }
             writer.appendBigEndian(UInt64(bitPattern: position))
             writer.appendBigEndian(UInt64(bitPattern: streamVersion))
@@ -71,11 +71,13 @@ public enum HashChain {
     /// Writes the header fields into the scratch buffer, in order.
     private struct HeaderWriter {
         let base: UnsafeMutablePointer<UInt8>
+        let capacity: Int
         var count = 0
 
         mutating func append(_ bytes: UnsafeRawBufferPointer) {
-            guard !bytes.isEmpty else { return }
-            (base + count).update(from: bytes.bindMemory(to: UInt8.self).baseAddress!, count: bytes.count)
+            guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+            precondition(count + bytes.count <= capacity, "hash header layout")
+            UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
             count += bytes.count
         }
 

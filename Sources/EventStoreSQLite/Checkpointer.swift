@@ -33,7 +33,8 @@ import Synchronization
 /// If readers keep the WAL from restarting and it reaches four times the
 /// threshold, a `RESTART` checkpoint finishes the copy. It holds off new
 /// writers while it waits for readers, so it waits at most
-/// `restartWaitMilliseconds` and otherwise gives up until the next request.
+/// `restartWaitMilliseconds` and otherwise gives up until the WAL has grown
+/// by another threshold's worth of frames.
 final class Checkpointer: @unchecked Sendable {
     // @unchecked: `connection` is used only on the checkpointer thread (and by
     // `stop`, after that thread has ended); the rest is synchronized.
@@ -147,14 +148,15 @@ final class Checkpointer: @unchecked Sendable {
             guard requested else { continue }
             var walPages: Int32 = 0
             var copied: Int32 = 0
-            let copiedBefore = backfilled.load(ordering: .relaxed)
             var code = sqlite3_wal_checkpoint_v2(connection.handle, "main", SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied)
             // `walPages` is the WAL as the round began, and a round copies all
             // of it unless a reader holds frames back; what the writer added
             // meanwhile is left for the next round, which is far shorter
-            // while copying outpaces appending. (`copied` counts from the
-            // WAL's start: fewer than before means the WAL started over.)
-            var lastRound = copied >= copiedBefore ? copied - copiedBefore : copied
+            // while copying outpaces appending. There is always a second
+            // round (the first one's size is unknown: `copied` counts from the
+            // WAL's start, which may have moved); a round with nothing new
+            // costs next to nothing.
+            var lastRound = Int32.max
             var rounds = 1
             while code == SQLITE_OK, lastRound > tailPages, rounds < 8, !isStopping {
                 let previous = copied
@@ -166,16 +168,24 @@ final class Checkpointer: @unchecked Sendable {
                 tailPending.store(true, ordering: .releasing)
             }
             if code == SQLITE_OK, walPages >= thresholdPages * 4 {
+                let passiveCopied = copied
                 code = sqlite3_wal_checkpoint_v2(connection.handle, "main", SQLITE_CHECKPOINT_RESTART, &walPages, &copied)
+                if code & 0xFF == SQLITE_BUSY {
+                    // Readers held on past the wait: count what the passive
+                    // rounds copied, so the next try comes a threshold's worth
+                    // of frames later, not at the next commit.
+                    copied = passiveCopied
+                    code = SQLITE_OK
+                }
             }
             backfilled.store(code == SQLITE_OK ? copied : 0, ordering: .relaxed)
             // Requests made while this ran compared against the old count;
             // the next commit asks again if the WAL is still long.
             state.withLock { $0.requested = false }
-            // SQLITE_BUSY (another checkpoint under way: the writer's tail,
-            // another process's, or a RESTART that could not wait) is not an
-            // error: the next commit asks again. (Readers holding old frames
-            // make a PASSIVE copy stop short, not fail.)
+            // SQLITE_BUSY (another checkpoint under way: the writer's tail or
+            // another process's) is not an error: the next commit asks
+            // again. (Readers holding old frames make a PASSIVE copy stop
+            // short, not fail.)
             if code != SQLITE_OK && code & 0xFF != SQLITE_BUSY,
                ProcessInfo.processInfo.environment["CASELOAD_WRITER_STATS"] != nil {
                 FileHandle.standardError.write(Data("checkpoint: SQLite \(code): \(String(cString: sqlite3_errmsg(connection.handle)))\n".utf8))
