@@ -199,13 +199,16 @@ final class Harness {
                 batches.append(appends)
                 n += 1000
             }
+            // Each appender's share, made before the clock starts.
+            let shares = (0..<appenders).map { appender in
+                stride(from: appender, to: batches.count, by: appenders).map { batches[$0] }
+            }
             let start = ContinuousClock.now
             if appenders == 1 {
                 for appends in batches { _ = try await store.append(appends) }
             } else {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for appender in 0..<appenders {
-                        let share = stride(from: appender, to: batches.count, by: appenders).map { batches[$0] }
+                    for share in shares {
                         group.addTask { for appends in share { _ = try await store.append(appends) } }
                     }
                     try await group.waitForAll()
@@ -314,7 +317,10 @@ final class Harness {
             }
             rates.append(Double(total / 64 * 64) / (ContinuousClock.now - start).seconds)
             latencies.sort()
-            func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+            // Nearest rank: the smallest latency at or above which lie p of them.
+            func percentile(_ p: Double) -> Double {
+                latencies[max(0, Int((Double(latencies.count) * p).rounded(.up)) - 1)]
+            }
             p99.append(percentile(0.99) / 1000)
             worst.append(latencies.last! / 1000)
             await store.close()
