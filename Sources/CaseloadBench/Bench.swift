@@ -80,6 +80,8 @@ struct Figure {
     var target: String
     var met: Bool?
     var note: String = ""
+    /// The machine's speed when the figure was recorded (see `Harness.speedProbe`).
+    var probeMilliseconds: Double? = nil
 
     var median: Double {
         let sorted = runs.sorted()

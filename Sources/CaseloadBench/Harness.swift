@@ -110,10 +110,29 @@ final class Harness {
     }
 
     func record(_ figure: Figure) {
+        var figure = figure
+        figure.probeMilliseconds = speedProbe()
         figures.append(figure)
         let runs = figure.runs.map { format($0) }.joined(separator: ", ")
         let verdict = figure.met.map { $0 ? "met" : "NOT met" } ?? ""
-        print("\(figure.name): median \(format(figure.median)) \(figure.unit)  [runs: \(runs)]  target \(figure.target) \(verdict) \(figure.note)")
+        print("\(figure.name): median \(format(figure.median)) \(figure.unit)  [runs: \(runs)]  target \(figure.target) \(verdict) \(figure.note) [probe \(String(format: "%.1f", figure.probeMilliseconds!)) ms]")
+    }
+
+    /// How fast the machine runs right now: the median of five timings of a
+    /// fixed, single-threaded integer workload (20M steps of SplitMix64), in
+    /// ms. These shared cores have run the same work 50% slower from one
+    /// quarter-hour to the next; a figure's probe says which spell it met.
+    func speedProbe() -> Double {
+        var timings: [Double] = []
+        var sink: UInt64 = 0
+        for round in 0..<5 {
+            var generator = SplitMix64(seed: UInt64(round))
+            let start = ContinuousClock.now
+            for _ in 0..<20_000_000 { sink &+= generator.next() }
+            timings.append((ContinuousClock.now - start).seconds * 1000)
+        }
+        precondition(sink != 42, "keeps the work")
+        return timings.sorted()[2]
     }
 
     func format(_ value: Double) -> String {
@@ -356,6 +375,7 @@ final class Harness {
             writer.key("target"); writer.string(figure.target)
             writer.key("met"); if let met = figure.met { writer.bool(met) } else { writer.null() }
             writer.key("note"); writer.string(figure.note)
+            writer.key("probeMilliseconds"); if let probe = figure.probeMilliseconds { writer.double(probe) } else { writer.null() }
             writer.endObject()
         }
         writer.endArray()
