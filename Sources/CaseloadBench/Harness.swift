@@ -23,9 +23,7 @@ final class Harness {
     /// scan (`RecordedEvent`s, then typed decoding) unless `--only scan-decode`,
     /// then the lean scan that `scan-decode` times.
     func scanOnly(_ path: String) async throws {
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.createIfMissing = false
-        let store = try SQLiteEventStore(path: path, configuration: configuration)
+        let store = try openExisting(path)
         var rates: [Double] = []
         let full = options.only != ["scan-decode"]
         for _ in 0..<(full ? options.runs : 0) {
@@ -39,18 +37,13 @@ final class Harness {
             }
             rates.append(Double(decoded) / (ContinuousClock.now - start).seconds)
         }
-        // The lean scan `scan-decode` times (reader threads, chunks in flight),
-        // with the process's CPU time per event beside it: on a shared machine
-        // CPU time varies less than wall time.
+        // The lean scan `scan-decode` times, with its CPU time per event.
         var leanRates: [Double] = []
         var cpuPerEvent: [Double] = []
         for _ in 0..<options.runs {
-            let cpuStart = processCPUSeconds()
-            let start = ContinuousClock.now
-            var decoded = 0
-            try await DecodedLog.forEachChunk(store, query: LogQuery()) { chunk, _, _ in decoded += chunk.count }
-            leanRates.append(Double(decoded) / (ContinuousClock.now - start).seconds)
-            cpuPerEvent.append((processCPUSeconds() - cpuStart) * 1e9 / Double(max(1, decoded)))
+            let scan = try await decodedScan(store)
+            leanRates.append(scan.eventsPerSecond)
+            cpuPerEvent.append(scan.cpuNanosecondsPerEvent)
         }
         await store.close()
         if full {
@@ -58,6 +51,28 @@ final class Harness {
         }
         record(Figure(name: "lean scan of \(path), typed decoding (as scan-decode)", unit: "events/s", runs: leanRates, target: "≥ 1500000", met: median(leanRates) >= 1_500_000))
         record(Figure(name: "lean scan of \(path), CPU time", unit: "ns/event", runs: cpuPerEvent, target: "(for comparison)", met: nil))
+    }
+
+    /// Opens a log that must already exist.
+    func openExisting(_ path: String) throws -> SQLiteEventStore {
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.createIfMissing = false
+        return try SQLiteEventStore(path: path, configuration: configuration)
+    }
+
+    /// The store's fast read, timed: lean rows decoded into typed events on
+    /// reader threads (the path every replay takes), with the process's CPU
+    /// time per event beside the rate (on a shared machine CPU time varies
+    /// less than wall time).
+    func decodedScan(_ store: SQLiteEventStore) async throws
+        -> (events: Int, eventsPerSecond: Double, cpuNanosecondsPerEvent: Double)
+    {
+        let cpuStart = processCPUSeconds()
+        let start = ContinuousClock.now
+        var decoded = 0
+        try await DecodedLog.forEachChunk(store, query: LogQuery()) { chunk, _, _ in decoded += chunk.count }
+        let seconds = (ContinuousClock.now - start).seconds
+        return (decoded, Double(decoded) / seconds, (processCPUSeconds() - cpuStart) * 1e9 / Double(max(1, decoded)))
     }
 
     /// User and system CPU time of the whole process so far.
@@ -236,27 +251,20 @@ final class Harness {
             appendRates.append(Double(options.events) / (ContinuousClock.now - start).seconds)
             batches.removeAll()
             if scans {
-                // The store's fast read: lean rows decoded into typed events on
-                // reader threads (the path every replay takes). First on the
-                // same store right after the appends, while its checkpointer
-                // may still be copying the WAL's last pages on one of the two
-                // cores; then on the log at rest, reopened after closing
-                // (which copies the rest), as an analyst's replay meets it.
-                func decodedScan(_ store: SQLiteEventStore) async throws -> Double {
-                    let scanStart = ContinuousClock.now
-                    var decoded = 0
-                    try await DecodedLog.forEachChunk(store, query: LogQuery()) { chunk, _, _ in decoded += chunk.count }
-                    precondition(decoded == options.events)
-                    return Double(decoded) / (ContinuousClock.now - scanStart).seconds
-                }
-                afterAppendScanRates.append(try await decodedScan(store))
+                // The decoded scan, first on the same store right after the
+                // appends, while its checkpointer may still be copying the
+                // WAL's last pages on one of the two cores; then on the log at
+                // rest, reopened after closing (which copies the rest), as an
+                // analyst's replay meets it.
+                let afterAppends = try await decodedScan(store)
+                precondition(afterAppends.events == options.events)
+                afterAppendScanRates.append(afterAppends.eventsPerSecond)
                 await store.close()
-                var configuration = SQLiteEventStoreConfiguration()
-                configuration.createIfMissing = false
-                let reopened = try SQLiteEventStore(path: path("bulk.sqlite"), configuration: configuration)
-                let cpuStart = processCPUSeconds()
-                scanRates.append(try await decodedScan(reopened))
-                scanCPU.append((processCPUSeconds() - cpuStart) / Double(options.events) * 1e9)
+                let reopened = try openExisting(path("bulk.sqlite"))
+                let atRest = try await decodedScan(reopened)
+                precondition(atRest.events == options.events)
+                scanRates.append(atRest.eventsPerSecond)
+                scanCPU.append(atRest.cpuNanosecondsPerEvent)
                 await reopened.close()
             } else {
                 await store.close()

@@ -212,7 +212,7 @@ public enum EventStoreContract {
             }
             try await check(small.stream == stream("case-2"), "names the stream of the repeat: \(small)")
             try await check(small.eventID == testUUID(1).uuidString.lowercased(), "names the id: \(small)")
-            // Over 32 events the check takes another path (a set).
+            // The same within one stream, after many events.
             let large = try await expectStoreError(.invalidAppend) {
                 _ = try await store.append(to: stream("case-3"), expected: .any, (1...40).map { sampleEvent($0) } + [sampleEvent(17)])
             }
