@@ -11,6 +11,16 @@ package protocol AppendStorage {
     /// Writes one event whose position and hash are already assigned.
     /// Throws an ``EventStoreError/Code/idempotencyConflict`` error, with the position holding the id, when the id is taken.
     mutating func insert(_ event: RecordedEvent) throws
+    /// Writes events in order, as `insert` would one at a time; a backend
+    /// may write them in fewer statements. Throws what `insert` throws for
+    /// the first event that cannot be written (the caller rolls back).
+    mutating func insert(contentsOf events: ArraySlice<RecordedEvent>) throws
+}
+
+extension AppendStorage {
+    package mutating func insert(contentsOf events: ArraySlice<RecordedEvent>) throws {
+        for event in events { try insert(event) }
+    }
 }
 
 /// The append algorithm every backend runs, so that expectations, idempotency,
@@ -43,10 +53,9 @@ package enum AppendPlanner {
         // cost each bulk append more than the rare mistake it catches early.
     }
 
-    static func repeatedInAppend(_ id: UUID, in stream: StreamID) -> EventStoreError {
+    static func repeatedInAppend(_ id: UUIDText, in stream: StreamID?) -> EventStoreError {
         EventStoreError(
-            .invalidAppend, "event id \(id.lowercased) appears twice in one append",
-            stream: stream, eventID: id.lowercased)
+            .invalidAppend, "event id \(id) appears twice in one append", stream: stream, eventID: id)
     }
 
     static func validate(_ event: NewEvent, in stream: StreamID, limits: EventStoreLimits) throws {
@@ -144,16 +153,18 @@ package enum AppendPlanner {
                         // `previouslyAppended` names). Nothing was written.
                         return (try previouslyAppended(appends, in: &storage), head)
                     }
-                } else {
-                    do {
-                        try storage.insert(record)
-                    } catch let error as EventStoreError
-                        where error.code == .idempotencyConflict && (error.position ?? 0) > head.position {
-                        // The id is taken by an event of this very append.
-                        throw repeatedInAppend(event.id, in: append.stream)
-                    }
                 }
                 recorded.append(record)
+            }
+        }
+        // The rest in one call, so a backend can write them in fewer statements.
+        if recorded.count > 1 {
+            do {
+                try storage.insert(contentsOf: recorded[1...])
+            } catch let error as EventStoreError
+                where error.code == .idempotencyConflict && (error.position ?? 0) > head.position {
+                // The id is taken by an event of this very append.
+                throw repeatedInAppend(error.eventID ?? "?", in: error.stream)
             }
         }
         let newHead = LogHead(position: position, hash: previous, recordedAt: stamp)

@@ -39,27 +39,37 @@ extension SQLiteStatement {
         if let id { bind(index, id) } else { bindNull(index) }
     }
 
-    /// Binds every column of `event` for `INSERT INTO events (Schema.eventColumns)`.
-    func bindInsert(_ event: RecordedEvent) {
-        bind(1, event.position)
-        bind(2, event.id)
-        bind(3, event.stream.rawValue)
-        bind(4, event.streamVersion)
-        bind(5, event.type)
-        bind(6, event.schemaVersion)
-        bind(7, event.metadata.occurredAt.microsecondsSinceEpoch)
-        bind(8, event.metadata.recordedAt.microsecondsSinceEpoch)
-        bind(9, event.metadata.actor)
-        bind(10, event.metadata.correlationID)
-        bind(11, event.metadata.causationID)
-        bindText(12, event.payload.bytes)
-        withUnsafeBytes(of: event.hash.words) { bindBlob(13, $0) }
+    /// Binds every column of `event` for `INSERT INTO events (Schema.eventColumns)`,
+    /// as the row after the first `row` rows of a multi-row insert.
+    func bindInsert(_ event: RecordedEvent, row: Int = 0) {
+        let base = Int32(row) * Queries.insertColumnCount
+        bind(base + 1, event.position)
+        bind(base + 2, event.id)
+        bind(base + 3, event.stream.rawValue)
+        bind(base + 4, event.streamVersion)
+        bind(base + 5, event.type)
+        bind(base + 6, event.schemaVersion)
+        bind(base + 7, event.metadata.occurredAt.microsecondsSinceEpoch)
+        bind(base + 8, event.metadata.recordedAt.microsecondsSinceEpoch)
+        bind(base + 9, event.metadata.actor)
+        bind(base + 10, event.metadata.correlationID)
+        bind(base + 11, event.metadata.causationID)
+        bindText(base + 12, event.payload.bytes)
+        withUnsafeBytes(of: event.hash.words) { bindBlob(base + 13, $0) }
     }
 }
 
 /// Queries both the writer and the readers run.
 enum Queries {
-    static let insert = "INSERT INTO events (\(Schema.eventColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    static let insert = insert(rows: 1)
+    static let insertColumnCount: Int32 = 13
+
+    /// One `INSERT` of `rows` events. SQLite runs a multi-row insert with its
+    /// cursors opened once, not once a row (see `WriterConnection.insertRows`).
+    static func insert(rows: Int) -> String {
+        let row = "(" + repeatElement("?", count: Int(insertColumnCount)).joined(separator: ",") + ")"
+        return "INSERT INTO events (\(Schema.eventColumns)) VALUES " + repeatElement(row, count: rows).joined(separator: ",")
+    }
     static let head = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
     static let streamVersion =
         "SELECT stream_version FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1"

@@ -221,6 +221,42 @@ public enum EventStoreContract {
             let fine = try await store.append(to: stream("case-3"), expected: .any, (1...40).map { sampleEvent($0) })
             try await check(fine.positions == Array(1...40), "distinct ids append")
         },
+        ContractCheck(name: "appends of many sizes read back as returned; a taken or repeated id anywhere writes nothing") { store, _ in
+            // Sizes around the points where a backend may split an append
+            // into several statements (the SQLite store writes up to 32 rows
+            // a statement).
+            var next = 1
+            var returned: [RecordedEvent] = []
+            for size in [1, 2, 31, 32, 33, 34, 64, 65, 100] {
+                let result = try await store.append(
+                    to: stream("s-\(size)"), expected: .noStream, (next..<(next + size)).map { sampleEvent($0) })
+                next += size
+                returned += result.events
+            }
+            let stored = try await store.read(LogQuery(after: 0, limit: 1_000))
+            try await check(stored == returned, "the log reads back exactly what the appends returned")
+            try await check(stored.map(\.position) == Array(1...Int64(returned.count)), "gapless positions")
+            try await check(try await store.verify(progress: nil).holds, "the chain holds")
+            let head = try await store.head()
+            // An id committed earlier (event 40, position 40), in the middle of a large append.
+            var late = (next..<(next + 80)).map { sampleEvent($0) }
+            late[49] = sampleEvent(40)
+            let taken = try await expectStoreError(.idempotencyConflict) {
+                _ = try await store.append(to: stream("late"), expected: .noStream, late)
+            }
+            try await check(taken.eventID == testUUID(40).uuidString.lowercased() && taken.position == 40, "names the id and its original position: \(taken)")
+            // An id given twice within the first rows of a large append.
+            var twice = (next..<(next + 80)).map { sampleEvent($0) }
+            twice[10] = sampleEvent(next + 3)
+            let repeated = try await expectStoreError(.invalidAppend) {
+                _ = try await store.append(to: stream("late"), expected: .noStream, twice)
+            }
+            try await check(repeated.eventID == testUUID(next + 3).uuidString.lowercased(), "names the repeated id: \(repeated)")
+            try await check(try await store.head() == head, "nothing written")
+            let fine = try await store.append(to: stream("late"), expected: .noStream, (next..<(next + 80)).map { sampleEvent($0) })
+            try await check(fine.positions == Array((head.position + 1)...(head.position + 80)), "the same ids append once the mistakes are gone")
+            try await check(try await store.verify(progress: nil).holds, "the chain still holds")
+        },
         ContractCheck(name: "reads by stream, position, type and time bounds") { store, clock in
             for n in 1...10 {
                 let type = n % 2 == 0 ? "Even" : "Odd"
