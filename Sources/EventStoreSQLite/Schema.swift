@@ -6,7 +6,7 @@ import EventStore
 /// one integer is all this schema needs).
 enum Schema {
     /// The format this build writes and reads.
-    static let currentVersion: Int64 = 5
+    static let currentVersion: Int64 = 6
 
     /// The event types the type index covers: decisions support and
     /// auditors ask about, rare next to bookings, sessions and profile views.
@@ -32,7 +32,20 @@ enum Schema {
     /// clients are many, and indexing each client's events scattered entries
     /// over the whole index (see `decisionTypes` for what was measured). A client's
     /// actions are read by scanning (or through their cases' streams).
-    static let indexedActorsTerm = "actor NOT LIKE 'client:%'"
+    ///
+    /// Two comparisons rather than `actor NOT LIKE 'client:%'` (formats 3–5):
+    /// a function anywhere in an `INSERT` (LIKE is one) makes SQLite keep a
+    /// statement journal for every multi-row insert, copying each existing
+    /// page the statement touches (see `Queries.insert(rows:)`). Every actor
+    /// whose bytes begin `client:` sorts from `'client:'` up to, not
+    /// including, `'client;'` (`;` follows `:`); unlike LIKE, the test is
+    /// case-sensitive, as actors are.
+    static let indexedActorsTerm = "(actor < 'client:' OR actor >= 'client;')"
+
+    /// Whether the actor index holds `actor`'s events (its bytes, as SQLite compares them).
+    static func isIndexedActor(_ actor: String) -> Bool {
+        !actor.utf8.starts(with: "client:".utf8)
+    }
 
     static let eventColumns = """
         position, event_id, stream_id, stream_version, type, schema_version, occurred_at, recorded_at, \
@@ -97,7 +110,7 @@ enum Schema {
         // 3: audit queries answer from indexes: who did what, and the rare
         // decision events (a partial index: the common events pay nothing).
         """
-        CREATE INDEX events_by_actor ON events (actor, position) WHERE \(indexedActorsTerm);
+        CREATE INDEX events_by_actor ON events (actor, position) WHERE actor NOT LIKE 'client:%';
         CREATE INDEX events_by_decision_type ON events (type, position) WHERE type IN (
             'ExclusionRequested','ChatExcluded','ExclusionDenied','ExclusionRevoked','RefusalFiled','RefusalResolved',
             'AntifraudFlagRaised','AntifraudFlagDisputed','AntifraudFlagCleared','AntifraudFlagConfirmed',
@@ -123,6 +136,12 @@ enum Schema {
         """
         DROP INDEX events_by_decision_type;
         CREATE INDEX events_by_decision_type ON events (type, position) WHERE \(decisionTypesTerm);
+        """,
+        // 6: the actor index's condition without a function (see `indexedActorsTerm`):
+        // the same rows for every actor written in lower case, as the domain writes them.
+        """
+        DROP INDEX events_by_actor;
+        CREATE INDEX events_by_actor ON events (actor, position) WHERE \(indexedActorsTerm);
         """,
     ]
 

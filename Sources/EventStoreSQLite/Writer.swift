@@ -266,9 +266,9 @@ final class WriterConnection {
     static let rowsPerInsert = 32
 
     /// Writes `events` in statements of up to `rowsPerInsert` rows. A
-    /// statement that breaks a constraint is undone by SQLite alone (the
-    /// earlier statements stay); its rows are then written one at a time, so
-    /// the error names the event exactly as a single insert does.
+    /// statement that breaks a constraint stops there, keeping the rows
+    /// before it (`OR FAIL`); the rest of its rows are then written one at a
+    /// time, so the error names the event exactly as a single insert does.
     fileprivate func insertRows(_ events: ArraySlice<RecordedEvent>, storage: inout Storage) throws {
         let db = try connection()
         var start = events.startIndex
@@ -292,7 +292,15 @@ final class WriterConnection {
                     for event in chunk { storage.knownVersions?[event.stream] = event.streamVersion }
                 }
             } else if code & 0xFF == SQLITE_CONSTRAINT {
-                for event in chunk { try storage.insert(event) }
+                // Positions rise row by row: the head is the last row kept.
+                let written = try Queries.head(db).position
+                for event in chunk {
+                    if event.position > written {
+                        try storage.insert(event)
+                    } else {
+                        storage.knownVersions?[event.stream] = event.streamVersion
+                    }
+                }
             } else {
                 throw db.error(
                     code, "cannot insert events at positions \(chunk.first!.position)–\(chunk.last!.position)")

@@ -113,7 +113,7 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
         let reopened = try openStore(path)
         #expect(try await reopened.read(LogQuery(types: ["ChatExcluded"])).map(\.position) == [2])
         await reopened.close()
-        #expect(try sqliteValue(path, "PRAGMA user_version") == "5")
+        #expect(try sqliteValue(path, "PRAGMA user_version") == "6")
         let indexSQL = try #require(try sqliteValue(
             path, "SELECT sql FROM sqlite_schema WHERE name = 'events_by_decision_type'"))
         #expect(!indexSQL.contains(" IN "))
@@ -124,6 +124,45 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
             path, "EXPLAIN QUERY PLAN SELECT position FROM events WHERE type IN ('ChatExcluded') AND \(condition)", 3)
         #expect(plan.contains { $0?.contains("INDEX events_by_decision_type") == true }, "plan: \(plan)")
         #expect(try sqliteValue(path, "SELECT count(*) FROM events WHERE \(condition)") == "1")
+    }
+
+    /// Format 6 rewrote the actor index's condition from `NOT LIKE` (a
+    /// function, which makes SQLite journal every multi-row insert) to two
+    /// comparisons: a format-5 file is upgraded on open, holds the same
+    /// rows, and reads by actor still use the index.
+    @Test func aFormat5FileGetsTheActorIndexWithoutAFunction() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [
+            sampleEvent(1, actor: "client:c1"), sampleEvent(2, actor: "support:a1"),
+            sampleEvent(3, actor: "therapist:t1"), sampleEvent(4, actor: "client:c1"),
+            sampleEvent(5, actor: "system:antifraud"), sampleEvent(6, actor: "clientele:x"),
+        ])
+        await store.close()
+        // Put the file back as format 5 left it.
+        try sqlite(path, """
+            DROP INDEX events_by_actor;
+            CREATE INDEX events_by_actor ON events (actor, position) WHERE actor NOT LIKE 'client:%';
+            PRAGMA user_version = 5;
+            """)
+        let before = try sqliteColumn(path, "SELECT position FROM events INDEXED BY events_by_actor WHERE actor NOT LIKE 'client:%' ORDER BY position", 0)
+        #expect(before == ["2", "3", "5", "6"])
+        let reopened = try openStore(path)
+        #expect(try await reopened.read(LogQuery(actor: "support:a1")).map(\.position) == [2])
+        #expect(try await reopened.read(LogQuery(actor: "client:c1")).map(\.position) == [1, 4])
+        #expect(try await reopened.read(LogQuery(actor: "clientele:x")).map(\.position) == [6])
+        await reopened.close()
+        #expect(try sqliteValue(path, "PRAGMA user_version") == "6")
+        let indexSQL = try #require(try sqliteValue(
+            path, "SELECT sql FROM sqlite_schema WHERE name = 'events_by_actor'"))
+        #expect(!indexSQL.contains("LIKE"))
+        let condition = String(try #require(indexSQL.range(of: "WHERE ").map { indexSQL[$0.upperBound...] }))
+        // The same rows as before the upgrade.
+        #expect(try sqliteColumn(path, "SELECT position FROM events INDEXED BY events_by_actor WHERE \(condition) ORDER BY position", 0) == before)
+        let plan = try sqliteColumn(
+            path, "EXPLAIN QUERY PLAN SELECT position FROM events WHERE actor = 'support:a1' AND \(condition) ORDER BY position", 3)
+        #expect(plan.contains { $0?.contains("INDEX events_by_actor") == true }, "plan: \(plan)")
     }
 
     @Test func aMissingFileIsAClearErrorWhenCreationIsOff() throws {
