@@ -182,34 +182,54 @@ final class WriterConnection {
     }
 
     /// Commits a group of appends in one transaction; each succeeds or fails alone.
+    ///
+    /// A group of several appends first runs with its rows deferred: each
+    /// append is checked and planned in turn (stream versions the group
+    /// writes are kept in memory), and all their rows are then written
+    /// together in multi-row statements. Should writing them break a
+    /// constraint (a retry of a committed append, an id given twice), the
+    /// transaction is rolled back and the group runs again writing each
+    /// append's rows at once, which finds and names the failing append alone.
     func commitGroup(_ group: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)]) {
         var results: [Result<AppendResult, any Error>] = []
         results.reserveCapacity(group.count)
         var newHead: LogHead?
-        do {
-            let db = try connection()
-            try begin(db)
+        var deferring = group.count > 1
+        while true {
             do {
-                var head = try Queries.head(db)
-                let now = clock()
-                var noCache: [StreamID: Int64]? = nil
-                for (appends, _) in group {
-                    let result = appendUndoable(appends, head: &head, now: now, knownVersions: &noCache)
-                    if case .failure(let error as EventStoreError) = result, error.code == .storageFailure {
-                        throw error
+                let db = try connection()
+                try begin(db)
+                do {
+                    var head = try Queries.head(db)
+                    let now = clock()
+                    var knownVersions: [StreamID: Int64]? = deferring ? [:] : nil
+                    deferredRows = deferring ? [] : nil
+                    defer { deferredRows = nil }
+                    for (appends, _) in group {
+                        let result = appendUndoable(appends, head: &head, now: now, knownVersions: &knownVersions)
+                        if case .failure(let error) = result {
+                            if error is DeferredWriteFailed { throw error }
+                            if let error = error as? EventStoreError, error.code == .storageFailure { throw error }
+                        }
+                        results.append(result)
                     }
-                    results.append(result)
+                    try writeDeferredRows()
+                    try db.execute("COMMIT")
+                    newHead = head
+                } catch {
+                    try? db.execute("ROLLBACK")
+                    throw error
                 }
-                try db.execute("COMMIT")
-                newHead = head
+            } catch is DeferredWriteFailed {
+                results.removeAll(keepingCapacity: true)
+                deferring = false
+                continue
             } catch {
-                try? db.execute("ROLLBACK")
-                throw error
+                // The transaction as a whole failed: no append of the group committed.
+                for (_, continuation) in group { continuation.resume(throwing: error) }
+                return
             }
-        } catch {
-            // The transaction as a whole failed: no append of the group committed.
-            for (_, continuation) in group { continuation.resume(throwing: error) }
-            return
+            break
         }
         guard let syncer, let newHead else {
             for ((_, continuation), result) in zip(group, results) { continuation.resume(with: result) }
@@ -229,6 +249,25 @@ final class WriterConnection {
         if !durable.isEmpty { syncer.acknowledgeWhenDurable(durable, head: newHead) }
     }
 
+    /// The group's planned rows while it defers them (nil: rows are written at once).
+    fileprivate var deferredRows: [RecordedEvent]?
+
+    /// Writing a group's deferred rows broke a constraint: the group runs again, writing at once.
+    struct DeferredWriteFailed: Error {}
+
+    /// Writes the rows the group deferred, if any; deferring goes on.
+    fileprivate func writeDeferredRows() throws {
+        guard let rows = deferredRows, !rows.isEmpty else { return }
+        deferredRows = nil
+        defer { deferredRows = [] }
+        var storage = Storage(connection: self, knownVersions: nil)
+        do {
+            try insertRows(rows[...], storage: &storage)
+        } catch {
+            throw DeferredWriteFailed()
+        }
+    }
+
     /// One append inside the open transaction. Expectations and idempotency
     /// are checked before anything is written, so a failure usually leaves
     /// nothing to undo; if an insert fails part-way, the rows this append
@@ -238,6 +277,7 @@ final class WriterConnection {
         _ appends: [StreamAppend], head: inout LogHead, now: Timestamp,
         knownVersions: inout [StreamID: Int64]?
     ) -> Result<AppendResult, any Error> {
+        let deferredBefore = deferredRows?.count
         do {
             var storage = Storage(connection: self, knownVersions: knownVersions)
             let (result, after) = try AppendPlanner.append(appends, to: &storage, head: head, recordedAt: now)
@@ -245,6 +285,15 @@ final class WriterConnection {
             knownVersions = storage.knownVersions
             return .success(result)
         } catch {
+            if let deferredBefore {
+                // Nothing of this append reached the file. It fails before
+                // planning any row (only writing rows can fail after that), so
+                // this drops nothing unless that ever changes.
+                if let count = deferredRows?.count, count > deferredBefore {
+                    deferredRows!.removeSubrange(deferredBefore...)
+                }
+                return .failure(error)
+            }
             if let undo, let db, (try? Queries.head(db).position).map({ $0 > head.position }) == true {
                 undo.reset()
                 undo.bind(1, head.position)
@@ -448,10 +497,17 @@ final class WriterConnection {
         }
 
         func committedEvent(id: UUID) throws -> RecordedEvent? {
-            try Queries.event(try connection.connection(), id: id)
+            // The group's earlier appends may hold the id in rows not yet written.
+            try connection.writeDeferredRows()
+            return try Queries.event(try connection.connection(), id: id)
         }
 
         mutating func insert(_ event: RecordedEvent) throws {
+            if connection.deferredRows != nil {
+                connection.deferredRows!.append(event)
+                knownVersions?[event.stream] = event.streamVersion
+                return
+            }
             guard let statement = connection.insert else { throw EventStoreError(.closed, "the event store is closed") }
             statement.bindInsert(event)
             let code = statement.stepCode()
@@ -470,6 +526,13 @@ final class WriterConnection {
         }
 
         mutating func insert(contentsOf events: ArraySlice<RecordedEvent>) throws {
+            if connection.deferredRows != nil {
+                connection.deferredRows!.append(contentsOf: events)
+                if knownVersions != nil {
+                    for event in events { knownVersions?[event.stream] = event.streamVersion }
+                }
+                return
+            }
             try connection.insertRows(events, storage: &self)
         }
     }

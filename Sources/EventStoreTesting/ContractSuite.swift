@@ -257,6 +257,23 @@ public enum EventStoreContract {
             try await check(fine.positions == Array((head.position + 1)...(head.position + 80)), "the same ids append once the mistakes are gone")
             try await check(try await store.verify(progress: nil).holds, "the chain still holds")
         },
+        ContractCheck(name: "appends queued up together each succeed or fail alone") { store, _ in
+            // A backend writing appends together (the SQLite store writes a
+            // group's rows in shared statements) must still answer each one
+            // as if it ran alone. Two bursts: the first holds an append that
+            // repeats an id (which the SQLite store finds only when writing
+            // the group's rows), the second only outcomes found before that.
+            let committed = try await store.append(to: stream("done"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])
+            var written = committed.events
+            written += try await queuedBurst(store, round: 1, committed: committed, withRepeatedIDs: true)
+            written += try await queuedBurst(store, round: 2, committed: committed, withRepeatedIDs: false)
+            let stored = try await store.read(LogQuery(after: 0, limit: 1_000))
+            try await check(stored == written.sorted { $0.position < $1.position }, "the log holds exactly the successful appends")
+            try await check(stored.map(\.position) == Array(1...Int64(stored.count)), "gapless positions")
+            let shared = try await store.readStream(stream("shared"))
+            try await check(shared.map(\.streamVersion) == Array(1...10), "shared stream versions \(shared.map(\.streamVersion))")
+            try await check(try await store.verify(progress: nil).holds, "the chain holds")
+        },
         ContractCheck(name: "reads by stream, position, type and time bounds") { store, clock in
             for n in 1...10 {
                 let type = n % 2 == 0 ? "Even" : "Odd"
@@ -438,4 +455,73 @@ public enum EventStoreContract {
             try await check(try await store.verify(progress: nil).holds, "chain holds")
         },
     ]
+}
+
+/// 27 appends queued up at once behind a brief transaction that holds the
+/// writer: to fresh streams, to one shared stream, retries of `committed`,
+/// (optionally) appends that give an id twice, wrong expectations, and the
+/// same new append twice. Checks each outcome; returns the events written.
+func queuedBurst(
+    _ store: any EventStore, round: Int, committed: AppendResult, withRepeatedIDs: Bool
+) async throws -> [RecordedEvent] {
+    let base = round * 1_000
+    async let held: Void = store.withTransaction { _ in Thread.sleep(forTimeInterval: 0.2) }
+    try await Task.sleep(for: .milliseconds(20))
+    let outcomes = await withTaskGroup(of: (Int, Result<AppendResult, any Error>).self) { group in
+        for task in 0..<27 {
+            group.addTask {
+                do {
+                    if task >= 25 {
+                        // The same append twice at once: a retry whose original is queued with it.
+                        return (task, .success(try await store.append(
+                            to: stream("twin-\(round)"), expected: .noStream, [sampleEvent(base + 600), sampleEvent(base + 601)])))
+                    }
+                    switch task % 5 {
+                    case 0: return (task, .success(try await store.append(
+                        to: stream("fresh-\(round)-\(task)"), expected: .noStream, [sampleEvent(base + 100 + task), sampleEvent(base + 200 + task)])))
+                    case 1: return (task, .success(try await store.append(
+                        to: stream("shared"), expected: .any, [sampleEvent(base + 300 + task)])))
+                    case 2: return (task, .success(try await store.append(
+                        to: stream("done"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])))
+                    case 3 where withRepeatedIDs: return (task, .success(try await store.append(
+                        to: stream("twice-\(round)-\(task)"), expected: .noStream, [sampleEvent(base + 400 + task), sampleEvent(base + 400 + task)])))
+                    default: return (task, .success(try await store.append(
+                        to: stream("done"), expected: .exactly(7), [sampleEvent(base + 500 + task)])))
+                    }
+                } catch {
+                    return (task, .failure(error))
+                }
+            }
+        }
+        var all: [Int: Result<AppendResult, any Error>] = [:]
+        for await (task, outcome) in group { all[task] = outcome }
+        return all
+    }
+    try await held
+    var written: [RecordedEvent] = []
+    for task in 0..<25 {
+        let outcome = outcomes[task]!
+        let kind = task % 5 == 3 && !withRepeatedIDs ? 4 : task % 5
+        switch (kind, outcome) {
+        case (0, .success(let result)):
+            try await check(result.outcome == .appended && result.events.map(\.streamVersion) == [1, 2], "fresh stream, task \(task): \(result)")
+            written += result.events
+        case (1, .success(let result)):
+            try await check(result.outcome == .appended, "shared stream, task \(task)")
+            written += result.events
+        case (2, .success(let result)):
+            try await check(result.outcome == .alreadyAppended && result.events == committed.events, "retry, task \(task): \(result)")
+        case (3, .failure(let error as EventStoreError)):
+            try await check(error.code == .invalidAppend && error.eventID == testUUID(base + 400 + task).uuidString.lowercased(), "repeated id, task \(task): \(error)")
+        case (4, .failure(let error as EventStoreError)):
+            try await check(error.code == .wrongExpectedVersion && error.actualVersion == 2, "wrong version, task \(task): \(error)")
+        default:
+            throw ContractViolation(message: "round \(round), task \(task) (kind \(kind)): unexpected \(outcome)", file: #fileID, line: #line)
+        }
+    }
+    let twins = try [outcomes[25]!.get(), outcomes[26]!.get()].sorted { $0.outcome == .appended && $1.outcome != .appended }
+    try await check(
+        twins[0].outcome == .appended && twins[1].outcome == .alreadyAppended && twins[0].events == twins[1].events,
+        "one twin appends, the other gets its events back: \(twins.map(\.outcome))")
+    return written + twins[0].events
 }
