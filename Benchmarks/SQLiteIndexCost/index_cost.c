@@ -14,6 +14,13 @@
  * index instead of a LIKE and eleven string comparisons at every insert;
  * the schema is the events
  * table of Sources/EventStoreSQLite/Schema.swift.
+ *
+ * `format6` is the log as format 6 has it: every index, the type index's
+ * `=` chain, and the actor index's condition as two comparisons instead of
+ * LIKE. ROWS=N in the environment writes N rows per INSERT statement
+ * (`INSERT OR FAIL … VALUES (…),(…)`, as the store does); default 1:
+ *
+ *     Benchmarks/SQLiteIndexCost/run-rows [RUNS]  # format6, 1 vs 32 rows a statement
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -46,19 +53,40 @@ static void exec(sqlite3 *db, const char *sql) {
     }
 }
 
+static sqlite3_stmt *prepare_insert(sqlite3 *db, int rows, int columns) {
+    static char sql[65536];
+    snprintf(sql, sizeof sql, "INSERT%s INTO events VALUES ", rows > 1 ? " OR FAIL" : "");
+    for (int r = 0; r < rows; r++) {
+        strcat(sql, r ? ",(" : "(");
+        for (int c = 0; c < columns; c++) strcat(sql, c ? ",?" : "?");
+        strcat(sql, ")");
+    }
+    sqlite3_stmt *statement;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK) {
+        fprintf(stderr, "prepare: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    return statement;
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
         fprintf(stderr, "usage: index_cost VARIANT full|normal PATH\n"
-                        "variants: table, +event_id, +stream, +actor, +type-in, +type-or, +cols\n");
+                        "variants: table, +event_id, +stream, +actor, +type-in, +type-or, +cols, format6\n"
+                        "ROWS=N (environment): rows per INSERT statement, default 1\n");
         return 64;
     }
     const char *variant = argv[1], *sync = argv[2], *path = argv[3];
-    const char *variants[] = {"table", "+event_id", "+stream", "+actor", "+type-in", "+type-or", "+cols"};
+    const char *variants[] = {"table", "+event_id", "+stream", "+actor", "+type-in", "+type-or", "+cols", "format6"};
     int level = -1;
-    for (int i = 0; i < 7; i++) if (strcmp(variant, variants[i]) == 0) level = i;
+    for (int i = 0; i < 8; i++) if (strcmp(variant, variants[i]) == 0) level = i;
     if (level < 0) { fprintf(stderr, "unknown variant %s\n", variant); return 64; }
     int cols = level == 6; /* +stream, then the two column indexes */
     if (cols) level = 2;
+    int format6 = level == 7; /* +type-or, with the comparison actor condition */
+    if (format6) level = 5;
+    int rows = getenv("ROWS") ? atoi(getenv("ROWS")) : 1;
+    if (rows < 1 || rows > 1000) { fprintf(stderr, "ROWS must be 1–1000\n"); return 64; }
 
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* as the store does */
     char wal[4096];
@@ -80,7 +108,9 @@ int main(int argc, char **argv) {
              "causation_id BLOB, payload TEXT NOT NULL, hash BLOB NOT NULL%s %s)",
              level >= 1 ? "UNIQUE" : "", cols ? ", audit_actor TEXT, decision_type TEXT" : "", level >= 2 ? ", UNIQUE (stream_id, stream_version)" : "");
     exec(db, table);
-    if (level >= 3) exec(db, "CREATE INDEX events_by_actor ON events (actor, position) WHERE actor NOT LIKE 'client:%'");
+    if (level >= 3)
+        exec(db, format6 ? "CREATE INDEX events_by_actor ON events (actor, position) WHERE (actor < 'client:' OR actor >= 'client;')"
+                         : "CREATE INDEX events_by_actor ON events (actor, position) WHERE actor NOT LIKE 'client:%'");
     if (level >= 4) {
         char index[1024];
         snprintf(index, sizeof index, "CREATE INDEX events_by_decision_type ON events (type, position) WHERE %s",
@@ -92,9 +122,10 @@ int main(int argc, char **argv) {
         exec(db, "CREATE INDEX events_by_actor ON events (audit_actor, position) WHERE audit_actor IS NOT NULL");
         exec(db, "CREATE INDEX events_by_decision_type ON events (decision_type, position) WHERE decision_type IS NOT NULL");
     }
-    sqlite3_stmt *insert;
-    sqlite3_prepare_v2(db, cols ? "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                                : "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert, NULL);
+    /* One statement of `rows` rows, and one for the rest of a 1,000-row batch. */
+    int columns = cols ? 15 : 13;
+    int rest = 1000 % rows;
+    sqlite3_stmt *full_insert = prepare_insert(db, rows, columns), *rest_insert = rest ? prepare_insert(db, rest, columns) : NULL;
     char payload[181];
     memset(payload, 'x', 180);
     payload[0] = '{';
@@ -115,32 +146,37 @@ int main(int argc, char **argv) {
             char stream[32], actor[32];
             snprintf(stream, sizeof stream, "case-c%ld", 1000000 + n / 10);
             snprintf(actor, sizeof actor, "client:k%ld", n / 10);
-            sqlite3_bind_int64(insert, 1, n + 1);
-            sqlite3_bind_blob(insert, 2, id, 16, SQLITE_STATIC);
-            sqlite3_bind_text(insert, 3, stream, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(insert, 4, n % 10 + 1);
-            sqlite3_bind_text(insert, 5, n % 10 == 9 ? "ExclusionRequested" : "SessionBooked", -1, SQLITE_STATIC);
-            sqlite3_bind_int64(insert, 6, 1);
-            sqlite3_bind_int64(insert, 7, n);
-            sqlite3_bind_int64(insert, 8, n);
-            sqlite3_bind_text(insert, 9, actor, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_null(insert, 10);
-            sqlite3_bind_null(insert, 11);
-            sqlite3_bind_text(insert, 12, payload, 180, SQLITE_STATIC);
-            sqlite3_bind_blob(insert, 13, hash, 32, SQLITE_STATIC);
+            sqlite3_stmt *insert = i >= 1000 - rest ? rest_insert : full_insert;
+            int o = (int)(i % rows) * columns; /* this row's first parameter, less one */
+            sqlite3_bind_int64(insert, o + 1, n + 1);
+            sqlite3_bind_blob(insert, o + 2, id, 16, SQLITE_TRANSIENT);
+            sqlite3_bind_text(insert, o + 3, stream, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(insert, o + 4, n % 10 + 1);
+            sqlite3_bind_text(insert, o + 5, n % 10 == 9 ? "ExclusionRequested" : "SessionBooked", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(insert, o + 6, 1);
+            sqlite3_bind_int64(insert, o + 7, n);
+            sqlite3_bind_int64(insert, o + 8, n);
+            sqlite3_bind_text(insert, o + 9, actor, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_null(insert, o + 10);
+            sqlite3_bind_null(insert, o + 11);
+            sqlite3_bind_text(insert, o + 12, payload, 180, SQLITE_STATIC);
+            sqlite3_bind_blob(insert, o + 13, hash, 32, SQLITE_STATIC);
             if (cols) {
-                sqlite3_bind_null(insert, 14); /* every actor here is a client */
-                if (n % 10 == 9) sqlite3_bind_text(insert, 15, "ExclusionRequested", -1, SQLITE_STATIC);
-                else sqlite3_bind_null(insert, 15);
+                sqlite3_bind_null(insert, o + 14); /* every actor here is a client */
+                if (n % 10 == 9) sqlite3_bind_text(insert, o + 15, "ExclusionRequested", -1, SQLITE_STATIC);
+                else sqlite3_bind_null(insert, o + 15);
             }
-            if (sqlite3_step(insert) != SQLITE_DONE) { fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db)); return 1; }
-            sqlite3_reset(insert);
+            if (i % rows == rows - 1 || i == 999) {
+                if (sqlite3_step(insert) != SQLITE_DONE) { fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db)); return 1; }
+                sqlite3_reset(insert);
+            }
         }
         exec(db, "COMMIT");
     }
     double seconds = now() - start;
-    printf("%s %s %.0f\n", variant, sync, total / seconds);
-    sqlite3_finalize(insert);
+    printf("%s %s %.0f %d\n", variant, sync, total / seconds, rows);
+    sqlite3_finalize(full_insert);
+    if (rest_insert) sqlite3_finalize(rest_insert);
     sqlite3_close(db);
     unlink(path);
     unlink(wal);
