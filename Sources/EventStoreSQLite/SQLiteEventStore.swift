@@ -63,6 +63,10 @@ public final class SQLiteEventStore: EventStore {
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
     let configuration: SQLiteEventStoreConfiguration
     private let writer: Writer
+    private let writerCounts: WriterConnection.StatisticsBox
+
+    /// What the writer has done since the store opened (see ``WriterStatistics``).
+    public var writerStatistics: WriterStatistics { writerCounts.withLock { $0 } }
     private let readers: ReaderPool
     private let commits: CommitSignal
     private let closed = Atomic<Bool>(false)
@@ -100,8 +104,10 @@ public final class SQLiteEventStore: EventStore {
             // `Queries.insert(rows:)`). This connection binds only 16-byte
             // ids, so it skips the check; every other connection (sqlite3
             // by hand) still enforces it.
-            try db.execute("PRAGMA ignore_check_constraints = ON")
             try Schema.migrate(db)
+            // After the migrations, which must meet every constraint.
+            // Connection-wide: a CHECK added later would need this revisited.
+            try db.execute("PRAGMA ignore_check_constraints = ON")
         } catch let error as EventStoreError {
             if error.code == .notAnEventStore || error.code == .storageFailure,
                (error.underlying as? SQLiteCode)?.code == SQLITE_NOTADB {
@@ -126,6 +132,7 @@ public final class SQLiteEventStore: EventStore {
         let connection = try WriterConnection(
             db: db, clock: configuration.clock, limits: configuration.limits, onCommit: publish, syncer: syncer,
             checkpointer: checkpointer)
+        self.writerCounts = connection.statistics
         self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
         self.readers = ReaderPool(
             path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.readerCacheSizeKiB)

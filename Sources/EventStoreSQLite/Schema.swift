@@ -159,6 +159,14 @@ enum Schema {
                         .notAnEventStore, "'\(db.path)' is an SQLite database, but not a Caseload event log")
                 }
             }
+            // The indexes' conditions compare bytes (`indexedActorsTerm`), as
+            // UTF-8 has them; a file made with another encoding is refused.
+            let encoding = try db.prepare("PRAGMA encoding")
+            let name = try encoding.step() ? encoding.string(0) : "UTF-8"
+            guard name == "UTF-8" else {
+                throw EventStoreError(
+                    .notAnEventStore, "'\(db.path)' stores text as \(name); a Caseload event log is UTF-8")
+            }
             guard version <= currentVersion else {
                 throw EventStoreError(
                     .notAnEventStore,

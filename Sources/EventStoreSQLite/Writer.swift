@@ -216,11 +216,13 @@ final class WriterConnection {
                     try writeDeferredRows()
                     try db.execute("COMMIT")
                     newHead = head
+                    if deferring { statistics.withLock { $0.deferredGroups += 1 } }
                 } catch {
                     try? db.execute("ROLLBACK")
                     throw error
                 }
             } catch is DeferredWriteFailed {
+                statistics.withLock { $0.groupsRunAgain += 1 }
                 results.removeAll(keepingCapacity: true)
                 deferring = false
                 continue
@@ -251,9 +253,19 @@ final class WriterConnection {
 
     /// The group's planned rows while it defers them (nil: rows are written at once).
     fileprivate var deferredRows: [RecordedEvent]?
+    /// Rows ever added to `deferredRows` (a flush empties it; this only grows).
+    fileprivate var deferredRowsPlanned = 0
 
     /// Writing a group's deferred rows broke a constraint: the group runs again, writing at once.
     struct DeferredWriteFailed: Error {}
+
+    /// What the writer did, for tests and diagnostics (shared with the store).
+    let statistics = StatisticsBox()
+
+    final class StatisticsBox: Sendable {
+        private let counts = Mutex(WriterStatistics())
+        func withLock<R>(_ body: (inout WriterStatistics) -> R) -> R { counts.withLock { body(&$0) } }
+    }
 
     /// Writes the rows the group deferred, if any; deferring goes on.
     fileprivate func writeDeferredRows() throws {
@@ -263,7 +275,10 @@ final class WriterConnection {
         var storage = Storage(connection: self, knownVersions: nil)
         do {
             try insertRows(rows[...], storage: &storage)
-        } catch {
+        } catch let error as EventStoreError
+            where error.code == .idempotencyConflict || (error.underlying as? SQLiteCode).map({ $0.code & 0xFF == SQLITE_CONSTRAINT }) == true {
+            // A broken constraint belongs to one append; running the group
+            // again finds which. Anything else (a full disk) fails the group.
             throw DeferredWriteFailed()
         }
     }
@@ -277,7 +292,7 @@ final class WriterConnection {
         _ appends: [StreamAppend], head: inout LogHead, now: Timestamp,
         knownVersions: inout [StreamID: Int64]?
     ) -> Result<AppendResult, any Error> {
-        let deferredBefore = deferredRows?.count
+        let plannedBefore = deferredRowsPlanned
         do {
             var storage = Storage(connection: self, knownVersions: knownVersions)
             let (result, after) = try AppendPlanner.append(appends, to: &storage, head: head, recordedAt: now)
@@ -285,12 +300,13 @@ final class WriterConnection {
             knownVersions = storage.knownVersions
             return .success(result)
         } catch {
-            if let deferredBefore {
-                // Nothing of this append reached the file. It fails before
-                // planning any row (only writing rows can fail after that), so
-                // this drops nothing unless that ever changes.
-                if let count = deferredRows?.count, count > deferredBefore {
-                    deferredRows!.removeSubrange(deferredBefore...)
+            if deferredRows != nil {
+                // A deferred append fails before it plans any row (only
+                // writing rows can fail after that), so nothing of it is
+                // pending or written. Should one ever fail later, the group
+                // runs again writing at once, which undoes appends exactly.
+                if error is DeferredWriteFailed || deferredRowsPlanned != plannedBefore {
+                    return .failure(DeferredWriteFailed())
                 }
                 return .failure(error)
             }
@@ -332,19 +348,18 @@ final class WriterConnection {
             }
             let chunk = events[start..<(start + count)]
             for (row, event) in chunk.enumerated() { statement.bindInsert(event, row: row) }
-            // Every parameter is bound again before the next step, so the
-            // bindings are not cleared (as `reset()` would).
             let code = statement.stepCode()
-            sqlite3_reset(statement.pointer)
+            // The rows an `OR FAIL` statement kept before the one that broke a constraint.
+            let kept = code == SQLITE_DONE ? count : Int(db.changes)
+            // Clears the bindings too, so that no statement holds copies of payloads.
+            statement.reset()
             if code == SQLITE_DONE {
                 if storage.knownVersions != nil {
                     for event in chunk { storage.knownVersions?[event.stream] = event.streamVersion }
                 }
-            } else if code & 0xFF == SQLITE_CONSTRAINT {
-                // Positions rise row by row: the head is the last row kept.
-                let written = try Queries.head(db).position
-                for event in chunk {
-                    if event.position > written {
+            } else if code & 0xFF == SQLITE_CONSTRAINT, (0..<count).contains(kept) {
+                for (row, event) in chunk.enumerated() {
+                    if row >= kept {
                         try storage.insert(event)
                     } else {
                         storage.knownVersions?[event.stream] = event.streamVersion
@@ -505,6 +520,7 @@ final class WriterConnection {
         mutating func insert(_ event: RecordedEvent) throws {
             if connection.deferredRows != nil {
                 connection.deferredRows!.append(event)
+                connection.deferredRowsPlanned += 1
                 knownVersions?[event.stream] = event.streamVersion
                 return
             }
@@ -528,6 +544,7 @@ final class WriterConnection {
         mutating func insert(contentsOf events: ArraySlice<RecordedEvent>) throws {
             if connection.deferredRows != nil {
                 connection.deferredRows!.append(contentsOf: events)
+                connection.deferredRowsPlanned += events.count
                 if knownVersions != nil {
                     for event in events { knownVersions?[event.stream] = event.streamVersion }
                 }
@@ -535,5 +552,19 @@ final class WriterConnection {
             }
             try connection.insertRows(events, storage: &self)
         }
+    }
+}
+
+/// Counts of what the store's writer did since it opened: for tests that
+/// must know which path ran, and for diagnostics.
+public struct WriterStatistics: Sendable, Hashable {
+    /// Groups of several appends whose rows were written together and committed.
+    public var deferredGroups = 0
+    /// Groups run again writing each append at once, after writing their rows together broke a constraint.
+    public var groupsRunAgain = 0
+
+    public init(deferredGroups: Int = 0, groupsRunAgain: Int = 0) {
+        self.deferredGroups = deferredGroups
+        self.groupsRunAgain = groupsRunAgain
     }
 }

@@ -165,6 +165,21 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
         #expect(plan.contains { $0?.contains("INDEX events_by_actor") == true }, "plan: \(plan)")
     }
 
+    /// The indexes' conditions compare UTF-8 bytes: a file that stores text
+    /// in UTF-16 (made by hand, with no tables yet) is refused, not written into.
+    @Test func aUTF16FileIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("utf16.sqlite")
+        try sqlite(path, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE x (a); DROP TABLE x;")
+        #expect(try sqliteValue(path, "PRAGMA encoding") == "UTF-16le")
+        #expect {
+            try SQLiteEventStore(path: path)
+        } throws: { error in
+            (error as? EventStoreError)?.code == .notAnEventStore && "\(error)".contains("UTF-16le")
+        }
+        #expect(try sqliteValue(path, "SELECT count(*) FROM sqlite_schema") == "0")
+    }
+
     @Test func aMissingFileIsAClearErrorWhenCreationIsOff() throws {
         let directory = try TemporaryDirectory()
         var configuration = SQLiteEventStoreConfiguration()
