@@ -64,14 +64,14 @@ public final class SQLiteEventStore: EventStore {
     let configuration: SQLiteEventStoreConfiguration
     private let writer: Writer
     private let writerCounts: WriterConnection.StatisticsBox
-
-    /// What the writer has done since the store opened (see ``WriterStatistics``).
-    public var writerStatistics: WriterStatistics { writerCounts.withLock { $0 } }
     private let readers: ReaderPool
     private let commits: CommitSignal
     private let closed = Atomic<Bool>(false)
 
     /// Opens (or creates) the log at `path` and brings its schema up to date.
+    /// What the writer has done since the store opened (see ``WriterStatistics``).
+    public var writerStatistics: WriterStatistics { writerCounts.withLock { $0 } }
+
     public init(path: String, configuration: SQLiteEventStoreConfiguration = .init()) throws {
         self.path = path
         self.configuration = configuration
@@ -98,15 +98,15 @@ public final class SQLiteEventStore: EventStore {
             try db.execute("PRAGMA wal_autocheckpoint = \(configuration.walAutocheckpointPages)")
             // Deleted content (erased personal data) is overwritten, not just unlinked.
             try db.execute("PRAGMA secure_delete = ON")
+            try Schema.migrate(db)
             // The table's one CHECK (an event id is 16 bytes) calls a
             // function, and a function in an `INSERT` makes SQLite keep a
             // statement journal for each multi-row insert (see
             // `Queries.insert(rows:)`). This connection binds only 16-byte
             // ids, so it skips the check; every other connection (sqlite3
-            // by hand) still enforces it.
-            try Schema.migrate(db)
-            // After the migrations, which must meet every constraint.
-            // Connection-wide: a CHECK added later would need this revisited.
+            // by hand) still enforces it. Set after the migrations, which
+            // must meet every constraint; connection-wide, so a CHECK added
+            // later would need this revisited.
             try db.execute("PRAGMA ignore_check_constraints = ON")
         } catch let error as EventStoreError {
             if error.code == .notAnEventStore || error.code == .storageFailure,

@@ -324,10 +324,11 @@ final class WriterConnection {
     }
 
     /// Rows per multi-row `INSERT`. SQLite opens the table's and every
-    /// index's cursor once per statement, not once per row: measured with the
-    /// C API (`Benchmarks/SQLiteIndexCost`, `K=`), 1M rows with every index
-    /// went from ≈175–187k rows/s one row a statement to ≈202–243k with 10
-    /// rows and ≈222–239k with 50.
+    /// index's cursor once per statement, not once per row: with the C API
+    /// alone, 1M rows with every index went from 217,794 rows/s one row a
+    /// statement to 308,319 with 32 (`Benchmarks/SQLiteIndexCost/run-rows`).
+    /// The store's bulk append ran alike with 8, 32, 64 and 128 (within the
+    /// machine's noise).
     static let rowsPerInsert = 32
 
     /// Writes `events` in statements of up to `rowsPerInsert` rows. A
@@ -354,17 +355,10 @@ final class WriterConnection {
             // Clears the bindings too, so that no statement holds copies of payloads.
             statement.reset()
             if code == SQLITE_DONE {
-                if storage.knownVersions != nil {
-                    for event in chunk { storage.knownVersions?[event.stream] = event.streamVersion }
-                }
+                storage.noteWritten(chunk)
             } else if code & 0xFF == SQLITE_CONSTRAINT, (0..<count).contains(kept) {
-                for (row, event) in chunk.enumerated() {
-                    if row >= kept {
-                        try storage.insert(event)
-                    } else {
-                        storage.knownVersions?[event.stream] = event.streamVersion
-                    }
-                }
+                storage.noteWritten(chunk.prefix(kept))
+                for event in chunk.dropFirst(kept) { try storage.insert(event) }
             } else {
                 throw db.error(
                     code, "cannot insert events at positions \(chunk.first!.position)–\(chunk.last!.position)")
@@ -545,12 +539,16 @@ final class WriterConnection {
             if connection.deferredRows != nil {
                 connection.deferredRows!.append(contentsOf: events)
                 connection.deferredRowsPlanned += events.count
-                if knownVersions != nil {
-                    for event in events { knownVersions?[event.stream] = event.streamVersion }
-                }
+                noteWritten(events)
                 return
             }
             try connection.insertRows(events, storage: &self)
+        }
+
+        /// Keeps the versions `events` give their streams, if versions are kept.
+        mutating func noteWritten(_ events: ArraySlice<RecordedEvent>) {
+            guard knownVersions != nil else { return }
+            for event in events { knownVersions![event.stream] = event.streamVersion }
         }
     }
 }

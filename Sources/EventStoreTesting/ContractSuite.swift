@@ -457,50 +457,86 @@ public enum EventStoreContract {
     ]
 }
 
-/// 27 appends queued up at once behind a brief transaction that holds the
-/// writer: to fresh streams, to one shared stream, retries of `committed`,
-/// (optionally) appends that give an id twice, wrong expectations, and the
-/// same new append twice. Checks each outcome; returns the events written.
+/// One append, to be submitted with others by ``appendQueuedTogether(_:_:)``.
+public struct QueuedAppend: Sendable {
+    public var stream: StreamID
+    public var expected: ExpectedVersion
+    public var events: [NewEvent]
+
+    public init(_ stream: StreamID, _ expected: ExpectedVersion, _ events: [NewEvent]) {
+        self.stream = stream
+        self.expected = expected
+        self.events = events
+    }
+}
+
+/// How many tasks have called append.
+private final class StartedCount: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// Submits every append while a transaction holds the writer, so that all
+/// of them queue up behind it (a backend that groups appends takes them
+/// together); returns each outcome in request order.
+public func appendQueuedTogether(
+    _ store: any EventStore, _ requests: [QueuedAppend]
+) async throws -> [Result<AppendResult, any Error>] {
+    let started = StartedCount()
+    let count = requests.count
+    async let held: Void = store.withTransaction { _ in
+        // Wait until every task has called append, then a little longer for
+        // each to pass validation and reach the queue.
+        let deadline = Date().addingTimeInterval(10)
+        while started.value.load(ordering: .acquiring) < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        Thread.sleep(forTimeInterval: 0.2)
+    }
+    try await Task.sleep(for: .milliseconds(20))
+    let outcomes = await withTaskGroup(of: (Int, Result<AppendResult, any Error>).self) { group in
+        for (index, request) in requests.enumerated() {
+            group.addTask {
+                started.value.add(1, ordering: .releasing)
+                do {
+                    return (index, .success(try await store.append(to: request.stream, expected: request.expected, request.events)))
+                } catch {
+                    return (index, .failure(error))
+                }
+            }
+        }
+        var all = [Result<AppendResult, any Error>?](repeating: nil, count: count)
+        for await (index, outcome) in group { all[index] = outcome }
+        return all.map { $0! }
+    }
+    try await held
+    return outcomes
+}
+
+/// 27 appends queued up together (``appendQueuedTogether(_:_:)``): to fresh
+/// streams, to one shared stream, retries of `committed`, (optionally)
+/// appends that give an id twice, wrong expectations, and the same new
+/// append twice. Checks each outcome; returns the events written.
 func queuedBurst(
     _ store: any EventStore, round: Int, committed: AppendResult, withRepeatedIDs: Bool
 ) async throws -> [RecordedEvent] {
     let base = round * 1_000
-    async let held: Void = store.withTransaction { _ in Thread.sleep(forTimeInterval: 0.2) }
-    try await Task.sleep(for: .milliseconds(20))
-    let outcomes = await withTaskGroup(of: (Int, Result<AppendResult, any Error>).self) { group in
-        for task in 0..<27 {
-            group.addTask {
-                do {
-                    if task >= 25 {
-                        // The same append twice at once: a retry whose original is queued with it.
-                        return (task, .success(try await store.append(
-                            to: stream("twin-\(round)"), expected: .noStream, [sampleEvent(base + 600), sampleEvent(base + 601)])))
-                    }
-                    switch task % 5 {
-                    case 0: return (task, .success(try await store.append(
-                        to: stream("fresh-\(round)-\(task)"), expected: .noStream, [sampleEvent(base + 100 + task), sampleEvent(base + 200 + task)])))
-                    case 1: return (task, .success(try await store.append(
-                        to: stream("shared"), expected: .any, [sampleEvent(base + 300 + task)])))
-                    case 2: return (task, .success(try await store.append(
-                        to: stream("done"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])))
-                    case 3 where withRepeatedIDs: return (task, .success(try await store.append(
-                        to: stream("twice-\(round)-\(task)"), expected: .noStream, [sampleEvent(base + 400 + task), sampleEvent(base + 400 + task)])))
-                    default: return (task, .success(try await store.append(
-                        to: stream("done"), expected: .exactly(7), [sampleEvent(base + 500 + task)])))
-                    }
-                } catch {
-                    return (task, .failure(error))
-                }
-            }
+    let requests = (0..<27).map { task -> QueuedAppend in
+        if task >= 25 {
+            // The same append twice at once: a retry whose original is queued with it.
+            return QueuedAppend(stream("twin-\(round)"), .noStream, [sampleEvent(base + 600), sampleEvent(base + 601)])
         }
-        var all: [Int: Result<AppendResult, any Error>] = [:]
-        for await (task, outcome) in group { all[task] = outcome }
-        return all
+        switch task % 5 {
+        case 0: return QueuedAppend(
+            stream("fresh-\(round)-\(task)"), .noStream, [sampleEvent(base + 100 + task), sampleEvent(base + 200 + task)])
+        case 1: return QueuedAppend(stream("shared"), .any, [sampleEvent(base + 300 + task)])
+        case 2: return QueuedAppend(stream("done"), .noStream, [sampleEvent(1), sampleEvent(2)])
+        case 3 where withRepeatedIDs: return QueuedAppend(
+            stream("twice-\(round)-\(task)"), .noStream, [sampleEvent(base + 400 + task), sampleEvent(base + 400 + task)])
+        default: return QueuedAppend(stream("done"), .exactly(7), [sampleEvent(base + 500 + task)])
+        }
     }
-    try await held
+    let outcomes = try await appendQueuedTogether(store, requests)
     var written: [RecordedEvent] = []
     for task in 0..<25 {
-        let outcome = outcomes[task]!
+        let outcome = outcomes[task]
         let kind = task % 5 == 3 && !withRepeatedIDs ? 4 : task % 5
         switch (kind, outcome) {
         case (0, .success(let result)):
@@ -519,7 +555,7 @@ func queuedBurst(
             throw ContractViolation(message: "round \(round), task \(task) (kind \(kind)): unexpected \(outcome)", file: #fileID, line: #line)
         }
     }
-    let twins = try [outcomes[25]!.get(), outcomes[26]!.get()].sorted { $0.outcome == .appended && $1.outcome != .appended }
+    let twins = try [outcomes[25].get(), outcomes[26].get()].sorted { $0.outcome == .appended && $1.outcome != .appended }
     try await check(
         twins[0].outcome == .appended && twins[1].outcome == .alreadyAppended && twins[0].events == twins[1].events,
         "one twin appends, the other gets its events back: \(twins.map(\.outcome))")
