@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Debian's libsqlite3 (libsqlite3-dev), the embedded default store.
@@ -50,6 +51,7 @@ let package = Package(
             name: "EventStoreSQLite",
             dependencies: [
                 "EventStore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -79,8 +81,9 @@ let package = Package(
         .target(
             name: "Caseload",
             dependencies: [
-                "CaseloadDomain", "EventStore", "CaseloadCoding", "CaseloadStatistics", "CaseloadRatings",
+                "CaseloadDomain", "EventStore", "EventStoreSQLite", "CaseloadCoding", "CaseloadStatistics", "CaseloadRatings",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -104,6 +107,7 @@ let package = Package(
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
                 "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator", "CaseloadAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -113,6 +117,7 @@ let package = Package(
             dependencies: [
                 "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding", "CaseloadGenerator",
                 "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 

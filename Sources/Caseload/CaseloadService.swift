@@ -40,12 +40,10 @@ public struct CaseloadService: Sendable {
             var events = try Rules.decide(
                 command, actor: actor, at: time, caseState: streams.caseState, therapistState: streams.therapistState,
                 profileState: streams.profileState, newTherapistState: streams.newTherapistState)
+            var sealedName: (name: String, clientId: String, ref: String)?
             if let clientName, case .openInquiry(_, let clientId, _, _, _) = command, let first = events.first {
                 let ref = PersonalDataVault.reference(for: commandID)
-                _ = try await store.withTransaction { transaction in
-                    try PersonalDataVault.storeClientName(clientName, clientId: clientId, ref: ref, in: &transaction)
-                    return true
-                }
+                sealedName = (clientName, clientId, ref)
                 events[0] = first.withClientNameRef(ref)
             }
             var appends: [StreamAppend] = []
@@ -63,7 +61,19 @@ public struct CaseloadService: Sendable {
                 }
             }
             do {
-                return try await store.append(appends).events
+                guard let sealedName else { return try await store.append(appends).events }
+                // The name is sealed in the append's own transaction: a command
+                // that a rule or a lost race refuses leaves the vault as it was.
+                let toAppend = appends
+                return try await store.withTransaction { transaction in
+                    // A retry that raced past the check above: the name is
+                    // already sealed, and the append returns the originals.
+                    if try transaction.event(id: commandID) == nil {
+                        try PersonalDataVault.storeClientName(
+                            sealedName.name, clientId: sealedName.clientId, ref: sealedName.ref, in: &transaction)
+                    }
+                    return try transaction.append(toAppend).events
+                }
             } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
                 continue  // Someone else appended to one of the streams: decide again on fresh state.
             }

@@ -26,7 +26,7 @@ public enum LogIntegrity {
     public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
 
     public static func check(
-        _ store: any EventStore, rules: Bool = true, progress: Progress? = nil
+        _ store: any EventLogReader, rules: Bool = true, progress: Progress? = nil
     ) async throws -> (chain: ChainVerification, problems: [IntegrityProblem]) {
         let chain = try await store.verify(progress: progress)
         var problems: [IntegrityProblem] = []

@@ -42,7 +42,7 @@ public enum PersonalDataVault {
     }
 
     /// The value behind `ref`, or `.erased`.
-    public static func value(ref: String, in store: any EventStore) async throws -> Value {
+    public static func value(ref: String, in store: any PersonalDataStore) async throws -> Value {
         guard let record = try await store.personalData(ref: ref), let key = record.key else { return .erased }
         return .value(try open(record.sealed, key: key, ref: ref))
     }

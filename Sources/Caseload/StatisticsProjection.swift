@@ -10,9 +10,15 @@ import Foundation
 public struct StatisticsProjection: Sendable {
     /// The name its state is saved under.
     public static let name = "statistics-facts"
-    public let store: any EventStore
+    /// The log it reads and where it saves its state: it never appends.
+    public let store: any EventLogReader & ProjectionStore
+    /// How the log is read when the facts are folded.
+    public let tuning: ReplayTuning
 
-    public init(store: any EventStore) { self.store = store }
+    public init(store: any EventLogReader & ProjectionStore, tuning: ReplayTuning = ReplayTuning()) {
+        self.store = store
+        self.tuning = tuning
+    }
 
     /// Reports (position reached, head position).
     public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
@@ -26,7 +32,8 @@ public struct StatisticsProjection: Sendable {
             facts = decoded
         }
         let before = facts.checkpoint
-        try await Self.fold(store, into: &facts, query: LogQuery(after: facts.checkpoint), progress: progress)
+        try await Self.fold(
+            store, into: &facts, query: LogQuery(after: facts.checkpoint), tuning: tuning, progress: progress)
         if facts.checkpoint != before {
             try await save(facts)
         }
@@ -36,7 +43,7 @@ public struct StatisticsProjection: Sendable {
     /// Rebuilds the facts from position 0, saves and returns them.
     public func rebuild(progress: Progress? = nil) async throws -> MarketplaceFacts {
         var facts = MarketplaceFacts()
-        try await Self.fold(store, into: &facts, query: LogQuery(), progress: progress)
+        try await Self.fold(store, into: &facts, query: LogQuery(), tuning: tuning, progress: progress)
         try await save(facts)
         return facts
     }
@@ -50,7 +57,8 @@ public struct StatisticsProjection: Sendable {
     /// "what did we believe on that day". Not saved.
     public func facts(knownAt: Timestamp, progress: Progress? = nil) async throws -> MarketplaceFacts {
         var facts = MarketplaceFacts()
-        try await Self.fold(store, into: &facts, query: LogQuery(recordedAtOrBefore: knownAt), progress: progress)
+        try await Self.fold(
+            store, into: &facts, query: LogQuery(recordedAtOrBefore: knownAt), tuning: tuning, progress: progress)
         return facts
     }
 
@@ -58,15 +66,13 @@ public struct StatisticsProjection: Sendable {
     /// as it is now or `query.upToPosition`) into `facts`, which ends
     /// checkpointed there (or at the last event when the query is bounded by time).
     public static func fold(
-        _ store: any EventStore, into facts: inout MarketplaceFacts, query: LogQuery, batchSize: Int? = nil,
-        parallelism: Int? = nil, progress: Progress? = nil
+        _ store: any EventLogReader, into facts: inout MarketplaceFacts, query: LogQuery,
+        tuning: ReplayTuning = ReplayTuning(), progress: Progress? = nil
     ) async throws {
         var query = query
         // Events the facts ignore are not even read back.
         query.types = MarketplaceFacts.relevantTypes
-        let head = try await DecodedLog.forEachChunk(
-            store, query: query, chunkSize: batchSize, parallelism: parallelism
-        ) { chunk, end, head in
+        let head = try await DecodedLog.forEachChunk(store, query: query, tuning: tuning) { chunk, end, head in
             for item in chunk {
                 facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
             }
@@ -79,6 +85,21 @@ public struct StatisticsProjection: Sendable {
             facts.checkpoint = head
         }
         progress?(head, head)
+    }
+}
+
+/// How a replay reads the log: positions per chunk, and chunks read and
+/// decoded at once on the store's reader threads while one task folds them
+/// in order. The defaults were measured on 2 cores (README, "Reading the log
+/// fast"); the `caseload` command takes `CASELOAD_REPLAY_CHUNK` and
+/// `CASELOAD_REPLAY_PARALLEL` for measuring others.
+public struct ReplayTuning: Sendable, Hashable {
+    public var chunkSize: Int
+    public var parallelism: Int
+
+    public init(chunkSize: Int = 16_384, parallelism: Int = 3) {
+        self.chunkSize = chunkSize
+        self.parallelism = parallelism
     }
 }
 
@@ -99,12 +120,11 @@ public enum DecodedLog {
     /// and the head the read stops at; returns that head (nil if nothing to read).
     @discardableResult
     public static func forEachChunk(
-        _ store: any EventStore, query: LogQuery, chunkSize: Int? = nil, parallelism: Int? = nil,
+        _ store: any EventLogReader, query: LogQuery, tuning: ReplayTuning = ReplayTuning(),
         _ body: ([DecodedEvent], _ end: Int64, _ head: Int64) throws -> Void
     ) async throws -> Int64? {
-        let environment = ProcessInfo.processInfo.environment
-        let chunkSize = chunkSize ?? Int(environment["CASELOAD_REPLAY_CHUNK"] ?? "") ?? 16_384
-        let parallelism = parallelism ?? Int(environment["CASELOAD_REPLAY_PARALLEL"] ?? "") ?? 3
+        let chunkSize = max(1, tuning.chunkSize)
+        let parallelism = tuning.parallelism
         let head = min(try await store.head().position, query.upToPosition ?? Int64.max)
         guard head > query.after else { return nil }
         var template = query

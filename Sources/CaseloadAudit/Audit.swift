@@ -8,11 +8,12 @@ public import EventStore
 /// answers from an index of the store (a stream, an actor, a few types),
 /// never from a scan of the log.
 public struct Audit: Sendable {
-    public let store: any EventStore
+    /// The log, read only, and the vault: support sees a client's name while it exists.
+    public let store: any EventLogReader & PersonalDataStore
     /// Events per read: large enough that a long history takes few round trips.
     public var batchSize: Int
 
-    public init(store: any EventStore, batchSize: Int = 5000) {
+    public init(store: any EventLogReader & PersonalDataStore, batchSize: Int = 5000) {
         self.store = store
         self.batchSize = batchSize
     }

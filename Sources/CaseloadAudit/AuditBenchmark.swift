@@ -36,7 +36,7 @@ public enum AuditBenchmark {
     /// Without them it picks, from the type index, the first case opened
     /// after the middle of the log and the support agent of the first
     /// exclusion after the middle (else the first support action found).
-    public static func run(store: any EventStore, caseId: String? = nil, actor: String? = nil, runs: Int = 7) async throws
+    public static func run(store: any EventLogReader & PersonalDataStore, caseId: String? = nil, actor: String? = nil, runs: Int = 7) async throws
         -> Result
     {
         let head = try await store.head().position
@@ -75,7 +75,7 @@ public enum AuditBenchmark {
             actor: chosenActor, actorEvents: actorEvents, actorMedian: median(actorTimes), runs: max(1, runs))
     }
 
-    static func firstEvent(_ store: any EventStore, types: Set<String>, after: Int64) async throws -> RecordedEvent? {
+    static func firstEvent(_ store: any EventLogReader, types: Set<String>, after: Int64) async throws -> RecordedEvent? {
         try await store.read(LogQuery(after: after, limit: 1, types: types)).first
     }
 

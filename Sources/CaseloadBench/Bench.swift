@@ -4,6 +4,7 @@ import CaseloadDomain
 import EventStore
 import EventStoreSQLite
 import Foundation
+import Logging
 
 /// The benchmark harness: `Scripts/bench [--size 1M|10M] [--runs N] [--only NAME,…]`
 /// (or `swift run -c release CaseloadBench …`). Every figure is the median of
@@ -88,3 +89,12 @@ struct Figure {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }
+
+/// The measuring knobs from this executable's environment (see `MeasuringKnobs`).
+let benchKnobs = MeasuringKnobs(environment: ProcessInfo.processInfo.environment)
+
+/// Standard error, for the store's writer statistics when they are asked for.
+let benchLogger: Logger = {
+    LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    return Logger(label: "caseload-bench")
+}()

@@ -46,6 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         let started = ContinuousClock.now
         var configuration = SQLiteEventStoreConfiguration()
+        configuration.auditIndexing = .marketplace
+        Edge.knobs.apply(to: &configuration, logger: Edge.logger)
         configuration.durability = .normal  // a generated history: speed over power-loss safety
         let log: SQLiteEventStore
         do { log = try SQLiteEventStore(path: path, configuration: configuration) } catch { throw failure(error) }
@@ -61,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("  \(summary.events) events: \(summary.therapists.count) therapists, \(summary.cases) cases, \(summary.clients) clients, \(months) months (seed \(seed)) in \(seconds(started, generated))")
 
             let replay = Progress(label: "replayed")
-            let facts = try await StatisticsProjection(store: log).rebuild { replay.update($0, $1) }
+            let facts = try await StatisticsProjection(store: log, tuning: Edge.knobs.replay).rebuild { replay.update($0, $1) }
             replay.finish()
             let replayed = ContinuousClock.now
             print("  replayed the log into per-case statistics in \(seconds(generated, replayed))")

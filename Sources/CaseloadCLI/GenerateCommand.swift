@@ -1,4 +1,5 @@
 import ArgumentParser
+import Caseload
 import CaseloadCoding
 import CaseloadDomain
 import CaseloadGenerator
@@ -80,6 +81,8 @@ struct GenerateCommand: AsyncParsableCommand {
         } else {
             let path = db!
             var configuration = SQLiteEventStoreConfiguration()
+            configuration.auditIndexing = .marketplace
+            Edge.knobs.apply(to: &configuration, logger: Edge.logger)
             configuration.durability = durability == .full ? .full : .normal
             let log: SQLiteEventStore
             do { log = try SQLiteEventStore(path: path, configuration: configuration) } catch { throw failure(error) }

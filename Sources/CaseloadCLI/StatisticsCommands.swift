@@ -32,7 +32,7 @@ struct TimeOptions: ParsableArguments {
     func facts(_ store: SQLiteEventStore, progress: Progress) async throws -> (MarketplaceFacts, Timestamp) {
         let asOf = try parse(self.asOf, "--as-of")
         let knownAt = try parse(self.knownAt, "--known-at")
-        let projection = StatisticsProjection(store: store)
+        let projection = StatisticsProjection(store: store, tuning: Edge.knobs.replay)
         let facts: MarketplaceFacts
         if let knownAt {
             facts = try await projection.facts(knownAt: knownAt) { progress.update($0, $1) }
@@ -124,7 +124,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let progress = Progress(label: "replayed", alwaysShow: true)
         let started = ContinuousClock.now
         do {
-            let facts = try await StatisticsProjection(store: log).rebuild { progress.update($0, $1) }
+            let facts = try await StatisticsProjection(store: log, tuning: Edge.knobs.replay).rebuild { progress.update($0, $1) }
             progress.finish()
             await log.close()
             let seconds = (ContinuousClock.now - started).seconds

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Caseload
+import Logging
 import EventStore
 import EventStoreSQLite
 import Foundation
@@ -18,10 +20,25 @@ struct StoreOptions: ParsableArguments {
     /// Opens the log; `create` is false for commands that only read.
     func open(create: Bool) throws -> SQLiteEventStore {
         var configuration = SQLiteEventStoreConfiguration()
+        configuration.auditIndexing = .marketplace
         configuration.durability = durability == .full ? .full : .normal
         configuration.createIfMissing = create
+        Edge.knobs.apply(to: &configuration, logger: Edge.logger)
         return try SQLiteEventStore(path: db, configuration: configuration)
     }
+}
+
+/// What only the executable reads or sets up: the environment's measuring
+/// knobs and the logging system (bootstrapped once, to standard error).
+enum Edge {
+    static let knobs = MeasuringKnobs(environment: ProcessInfo.processInfo.environment)
+
+    static let logger: Logger = {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "caseload")
+        logger.logLevel = .warning
+        return logger
+    }()
 }
 
 enum DurabilityOption: String, ExpressibleByArgument, CaseIterable {

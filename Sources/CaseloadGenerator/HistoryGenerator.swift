@@ -74,7 +74,7 @@ public struct HistoryGenerator: Sendable {
     /// stops (a store error, a generator bug, cancellation), the chunks
     /// before are committed: a valid prefix of the history, every event judged.
     public func generate(
-        into store: any EventStore, progress: (@Sendable (GenerationProgress) -> Void)? = nil
+        into store: any EventLog, progress: (@Sendable (GenerationProgress) -> Void)? = nil
     ) async throws -> GenerationSummary {
         try parameters.validate()
         let head = try await store.head()
@@ -170,7 +170,7 @@ public struct HistoryGenerator: Sendable {
 
     /// One transaction: the chunk's appends in batches of about 4096 events,
     /// like import.
-    private static func write(_ appends: [StreamAppend], to store: any EventStore) -> Task<WrittenRange, any Error> {
+    private static func write(_ appends: [StreamAppend], to store: any EventLog) -> Task<WrittenRange, any Error> {
         Task {
             try await store.withTransaction { transaction in
                 var range = WrittenRange()

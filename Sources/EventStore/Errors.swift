@@ -10,6 +10,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case wrongExpectedVersion, idempotencyConflict, invalidStreamID, invalidExpectation
             case invalidPayload, payloadTooLarge, invalidEvent, invalidAppend
             case databaseNotFound, closed, storageFailure, corrupted, notAnEventStore
+            case invalidConfiguration
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -41,6 +42,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let corrupted = Code(.corrupted)
         /// The file is a database, but not a Caseload event log.
         public static let notAnEventStore = Code(.notAnEventStore)
+        /// A store configuration that cannot be used as given.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
 
         public var description: String { value.rawValue }
     }

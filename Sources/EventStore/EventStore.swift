@@ -1,23 +1,12 @@
 public import struct Foundation.UUID
 public import CaseloadCoding
 
-/// An append-only event log: the contract every backend (SQLite today,
-/// PostgreSQL later) fulfils, checked by the contract suite in `EventStoreTesting`.
+/// What analysts' and auditors' code takes: reads of the log, never a write.
+/// Statistics, audits, `explain` and `verify` need nothing more, so code
+/// that only reads cannot append by mistake (GRDB's `DatabaseReader`).
 ///
-/// Every method is safe to call concurrently. An append returns only once its
-/// commit is durable at the backend's configured level.
-public protocol EventStore: Sendable {
-    /// Appends events to one or more streams atomically: all commit or none.
-    /// Positions follow the order of `appends`; a stream may appear more than
-    /// once, each part expecting the version the earlier parts leave.
-    ///
-    /// Each stream's expectation is checked; a mismatch throws
-    /// ``EventStoreError/Code/wrongExpectedVersion`` naming the stream, the
-    /// expectation and the actual version. If every event id is already
-    /// committed with the same content, nothing is written and the originals
-    /// come back with outcome ``AppendResult/Outcome/alreadyAppended``.
-    func append(_ appends: [StreamAppend]) async throws -> AppendResult
-
+/// Every method is safe to call concurrently.
+public protocol EventLogReader: Sendable {
     /// Up to `limit` events of one stream, from `version` (1 = the first) on.
     func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent]
 
@@ -43,32 +32,65 @@ public protocol EventStore: Sendable {
     /// position that does not match. `progress` receives (checked, total).
     func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification
 
-    /// Runs `body` inside one write transaction: what it appends commits only
-    /// if it returns, and nothing does if it throws. Other appends wait. For
-    /// work that must be atomic across many appends, such as an import.
-    func withTransaction<T: Sendable>(
-        _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
-    ) async throws -> T
-
     /// Suspends until the head moves past `position` or `timeout` passes;
     /// returns the head then. The basis of catch-up subscriptions.
     func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64
+}
 
+/// The append-only event log: the reads, and appends. An append returns only
+/// once its commit is durable at the backend's configured level.
+public protocol EventLog: EventLogReader {
+    /// Appends events to one or more streams atomically: all commit or none.
+    /// Positions follow the order of `appends`; a stream may appear more than
+    /// once, each part expecting the version the earlier parts leave.
+    ///
+    /// Each stream's expectation is checked; a mismatch throws
+    /// ``EventStoreError/Code/wrongExpectedVersion`` naming the stream, the
+    /// expectation and the actual version. If every event id is already
+    /// committed with the same content, nothing is written and the originals
+    /// come back with outcome ``AppendResult/Outcome/alreadyAppended``.
+    func append(_ appends: [StreamAppend]) async throws -> AppendResult
+
+    /// Runs `body` inside one write transaction: what it appends, the
+    /// projections it saves and the personal data it stores or erases commit
+    /// only if it returns, and nothing does if it throws. Other appends wait.
+    /// For work that must be atomic across roles or many appends: an import,
+    /// a command that seals a client's name beside the event that refers to it.
+    func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
+    ) async throws -> T
+}
+
+/// Projections' saved states, each with the log position it was folded up to.
+public protocol ProjectionStore: Sendable {
     /// A projection's saved state, if one was saved.
     func loadProjection(named name: String) async throws -> ProjectionState?
 
     /// Saves a projection's state and checkpoint together, in one
-    /// transaction, replacing what was saved under its name.
+    /// transaction, replacing what was saved under its name. A checkpoint past
+    /// the log's head is refused.
     func saveProjection(_ state: ProjectionState) async throws
+}
 
-    /// A value in the personal-data vault, with its subject's key; nil when
-    /// there is none (never stored, or erased).
+/// The personal-data vault, kept apart from the log so that a subject's data
+/// can be erased without rewriting history. Values are stored and erased in
+/// a write transaction (``EventStoreTransaction``), beside the events that
+/// refer to them.
+public protocol PersonalDataStore: Sendable {
+    /// A value in the vault, with its subject's key; nil when there is none
+    /// (never stored, or erased).
     func personalData(ref: String) async throws -> PersonalDataRecord?
 
     /// Reclaims freed space so that erased data leaves no bytes behind
     /// (SQLite: checkpoint the WAL, VACUUM, truncate the WAL).
     func compact() async throws
+}
 
+/// A backend: the log, projections and the vault in one database, and its
+/// lifetime. The contract every backend (SQLite today, PostgreSQL later)
+/// fulfils, checked by the contract suite in `EventStoreTesting`. Code that
+/// needs one role takes that role's protocol.
+public protocol EventStore: EventLog, ProjectionStore, PersonalDataStore {
     /// Stops accepting work and releases the backend's resources.
     func close() async
 }
@@ -135,9 +157,11 @@ public struct ProjectionState: Sendable, Hashable {
     }
 }
 
-/// The view of the log inside ``EventStore/withTransaction(_:)``; it sees its
-/// own uncommitted appends.
+/// One write transaction (``EventLog/withTransaction(_:)``): the log as it
+/// stands with this transaction's own uncommitted appends, and the writes
+/// of every role, committed together or not at all.
 public protocol EventStoreTransaction {
+    // MARK: The log
     func currentVersion(of stream: StreamID) throws -> Int64
     func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent]
     func event(id: UUID) throws -> RecordedEvent?
@@ -147,9 +171,15 @@ public protocol EventStoreTransaction {
     /// needs no lookup per line.
     func greatestEventID() throws -> UUID?
     var head: LogHead { get }
-    /// Same semantics as ``EventStore/append(_:)``, inside this transaction.
+    /// Same semantics as ``EventLog/append(_:)``, inside this transaction.
     mutating func append(_ appends: [StreamAppend]) throws -> AppendResult
 
+    // MARK: Projections
+    /// Saves a projection's state and checkpoint (same semantics as
+    /// ``ProjectionStore/saveProjection(_:)``), committed with this transaction.
+    mutating func saveProjection(_ state: ProjectionState) throws
+
+    // MARK: The personal-data vault
     /// The subject's vault key; stores `newKey` as it first if it has none.
     mutating func personalDataKey(subject: String, createWith newKey: [UInt8]) throws -> [UInt8]
     /// Stores (or replaces) one sealed value.
@@ -158,7 +188,7 @@ public protocol EventStoreTransaction {
     mutating func erasePersonalData(subject: String) throws -> Int
 }
 
-extension EventStore {
+extension EventLog {
     /// Appends to one stream.
     public func append(
         to stream: StreamID, expected: ExpectedVersion, _ events: [NewEvent]
@@ -166,6 +196,9 @@ extension EventStore {
         try await append([StreamAppend(stream: stream, expected: expected, events: events)])
     }
 
+}
+
+extension EventLogReader {
     /// All events of one stream.
     public func readStream(_ stream: StreamID) async throws -> [RecordedEvent] {
         var all: [RecordedEvent] = []
@@ -219,11 +252,11 @@ extension EventStore {
 /// Batches of the log up to the head at the start, with one batch read ahead.
 public struct LogBatches: AsyncSequence, Sendable {
     public typealias Element = [RecordedEvent]
-    let store: any EventStore
+    let store: any EventLogReader
     let query: LogQuery
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let store: any EventStore
+        let store: any EventLogReader
         var query: LogQuery
         var pending: Task<[RecordedEvent], any Error>?
         var finished = false
@@ -270,12 +303,12 @@ public struct LogBatches: AsyncSequence, Sendable {
 /// lands, for as long as the consuming task runs.
 public struct CatchUpSubscription: AsyncSequence, Sendable {
     public typealias Element = RecordedEvent
-    let store: any EventStore
+    let store: any EventLogReader
     let checkpoint: Int64
     let query: LogQuery
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let store: any EventStore
+        let store: any EventLogReader
         var query: LogQuery
         var buffer: [RecordedEvent] = []
         var index = 0

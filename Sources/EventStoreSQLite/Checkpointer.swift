@@ -1,6 +1,7 @@
 import CSQLite
 import EventStore
 import Foundation
+import Logging
 import Synchronization
 
 /// Copies the WAL back into the database file on a thread of its own, so
@@ -55,8 +56,10 @@ final class Checkpointer: @unchecked Sendable {
     /// waits for readers (the store's busy timeout, 10 s, would stall appends
     /// behind a long replay).
     static let restartWaitMilliseconds: Int32 = 100
+    private let logger: Logger
 
-    init(path: String, thresholdPages: Int, busyMilliseconds: Int32) throws {
+    init(path: String, thresholdPages: Int, busyMilliseconds: Int32, logger: Logger) throws {
+        self.logger = logger
         let connection = try SQLiteConnection(path: path, create: false)
         // Only `RESTART` waits on this (`PASSIVE` never does).
         sqlite3_busy_timeout(connection.handle, min(busyMilliseconds, Self.restartWaitMilliseconds))
@@ -186,9 +189,10 @@ final class Checkpointer: @unchecked Sendable {
             // another process's) is not an error: the next commit asks
             // again. (Readers holding old frames make a PASSIVE copy stop
             // short, not fail.)
-            if code != SQLITE_OK && code & 0xFF != SQLITE_BUSY,
-               ProcessInfo.processInfo.environment["CASELOAD_WRITER_STATS"] != nil {
-                FileHandle.standardError.write(Data("checkpoint: SQLite \(code): \(String(cString: sqlite3_errmsg(connection.handle)))\n".utf8))
+            if code != SQLITE_OK && code & 0xFF != SQLITE_BUSY {
+                logger.info(
+                    "background checkpoint failed; the next commit asks again",
+                    metadata: ["sqliteCode": "\(code)", "message": "\(String(cString: sqlite3_errmsg(connection.handle)))"])
             }
         }
     }

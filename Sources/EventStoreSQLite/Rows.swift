@@ -124,9 +124,9 @@ enum Queries {
 
     /// The lean columns ``EventView`` needs, mapped on this thread.
     static func scan<T>(
-        _ db: SQLiteConnection, _ query: LogQuery, _ transform: (EventView) throws -> T?
+        _ db: SQLiteConnection, _ query: LogQuery, _ terms: Schema.IndexTerms, _ transform: (EventView) throws -> T?
     ) throws -> [T] {
-        let statement = try prepared(db, query, columns: "position, type, schema_version, occurred_at, recorded_at, payload")
+        let statement = try prepared(db, query, terms, columns: "position, type, schema_version, occurred_at, recorded_at, payload")
         defer { statement.reset() }
         var names = TypeNames()
         var mapped: [T] = []
@@ -151,8 +151,8 @@ enum Queries {
 
     /// The log read `query` describes. Types are bound as parameters; the SQL
     /// text depends only on which filters are present, so it caches well.
-    static func log(_ db: SQLiteConnection, _ query: LogQuery) throws -> [RecordedEvent] {
-        let statement = try prepared(db, query, columns: Schema.eventColumns)
+    static func log(_ db: SQLiteConnection, _ query: LogQuery, _ terms: Schema.IndexTerms) throws -> [RecordedEvent] {
+        let statement = try prepared(db, query, terms, columns: Schema.eventColumns)
         defer { statement.reset() }
         var events: [RecordedEvent] = []
         events.reserveCapacity(min(query.limit, 10_000))
@@ -161,14 +161,16 @@ enum Queries {
     }
 
     /// The statement for `query`, prepared (cached) and bound.
-    static func prepared(_ db: SQLiteConnection, _ query: LogQuery, columns: String) throws -> SQLiteStatement {
+    static func prepared(
+        _ db: SQLiteConnection, _ query: LogQuery, _ terms: Schema.IndexTerms, columns: String
+    ) throws -> SQLiteStatement {
         var sql = "SELECT \(columns) FROM events WHERE position > ?"
         if query.upToPosition != nil { sql += " AND position <= ?" }
         if query.stream != nil { sql += " AND stream_id = ?" }
         if let actor = query.actor {
             sql += " AND actor = ?"
             // Repeat the partial index's term so SQLite can prove it applies.
-            if Schema.isIndexedActor(actor) { sql += " AND " + Schema.indexedActorsTerm }
+            if let term = terms.actors, terms.indexing.indexes(actor: actor) { sql += " AND " + term }
         }
         let types = query.types.map { $0.sorted() }
         if let types {
@@ -176,9 +178,9 @@ enum Queries {
             // (its WHERE term repeated so SQLite can use it); other filters
             // scan in position order — the unary `+` keeps SQLite from
             // sorting most of the log through an index instead.
-            let indexed = types.count <= 4 && types.allSatisfy(Schema.decisionTypes.contains)
+            let indexed = types.count <= 4 && terms.indexes(types: types)
             sql += " AND \(indexed ? "type" : "+type") IN (\(types.map { _ in "?" }.joined(separator: ",")))"
-            if indexed { sql += " AND " + Schema.decisionTypesTerm }
+            if indexed, let term = terms.types { sql += " AND " + term }
         }
         if query.occurredAtOrBefore != nil { sql += " AND occurred_at <= ?" }
         if query.recordedAtOrBefore != nil { sql += " AND recorded_at <= ?" }

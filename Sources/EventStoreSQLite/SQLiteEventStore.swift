@@ -1,4 +1,5 @@
 import CSQLite
+public import Logging
 public import CaseloadCoding
 import Dispatch
 public import EventStore
@@ -31,11 +32,12 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     /// thread of its own, see `Checkpointer`). SQLite's default (1,000 pages,
     /// 4 MB) makes bulk appends checkpoint every few batches; measured 3.5×
     /// slower than with a large threshold (Benchmarks/SQLiteAccess).
-    public var walAutocheckpointPages = Int(ProcessInfo.processInfo.environment["CASELOAD_WAL_AUTOCHECKPOINT"] ?? "") ?? 20_000
+    public var walAutocheckpointPages = 20_000
     /// Checkpoints run on a thread of their own (`Checkpointer`); false
     /// leaves them to SQLite, inside the commit that crosses the threshold,
-    /// on the writer thread (`CASELOAD_INLINE_CHECKPOINTS=1`, for comparison).
-    public var backgroundCheckpoints = ProcessInfo.processInfo.environment["CASELOAD_INLINE_CHECKPOINTS"] == nil
+    /// on the writer thread (for comparison; the `caseload` command's
+    /// `CASELOAD_INLINE_CHECKPOINTS=1`).
+    public var backgroundCheckpoints = true
     /// Page cache of the writer connection, in KiB.
     public var cacheSizeKiB = 32_768
     /// Page cache of each reader connection, in KiB. Readers mostly scan in
@@ -47,6 +49,14 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var readerCacheSizeKiB = 1024
     /// Commit time source (tests pass a manual clock).
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
+    /// Where the store says what it does: the writer's group-commit counts
+    /// when it closes (debug), a background checkpoint that failed (info).
+    /// The library never bootstraps logging; by default nothing is printed.
+    public var logger = Logger(label: "caseload.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Which events the audit indexes cover. These are the application's
+    /// choices (its rare decision types, the actors too many to index), made
+    /// when the file is created; see ``AuditIndexing``.
+    public var auditIndexing = AuditIndexing.none
 
     public init() {}
 }
@@ -62,6 +72,7 @@ public final class SQLiteEventStore: EventStore {
     /// The SQLite library's version, as linked.
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
     let configuration: SQLiteEventStoreConfiguration
+    private let terms: Schema.IndexTerms
     private let writer: Writer
     private let writerCounts: WriterConnection.StatisticsBox
     private let readers: ReaderPool
@@ -75,6 +86,8 @@ public final class SQLiteEventStore: EventStore {
     public init(path: String, configuration: SQLiteEventStoreConfiguration = .init()) throws {
         self.path = path
         self.configuration = configuration
+        let terms = Schema.IndexTerms(indexing: configuration.auditIndexing)
+        self.terms = terms
         if !configuration.createIfMissing, !FileManager.default.fileExists(atPath: path) {
             throw EventStoreError(.databaseNotFound, "no event log at '\(path)' (the file does not exist)")
         }
@@ -98,7 +111,7 @@ public final class SQLiteEventStore: EventStore {
             try db.execute("PRAGMA wal_autocheckpoint = \(configuration.walAutocheckpointPages)")
             // Deleted content (erased personal data) is overwritten, not just unlinked.
             try db.execute("PRAGMA secure_delete = ON")
-            try Schema.migrate(db)
+            try Schema.migrate(db, terms)
             // The table's one CHECK (an event id is 16 bytes) calls a
             // function, and a function in an `INSERT` makes SQLite keep a
             // statement journal for each multi-row insert (see
@@ -120,7 +133,8 @@ public final class SQLiteEventStore: EventStore {
         let publish: @Sendable (LogHead) -> Void = { head in commits.publish(head.position) }
         let checkpointer = configuration.backgroundCheckpoints
             ? try Checkpointer(
-                path: path, thresholdPages: configuration.walAutocheckpointPages, busyMilliseconds: busyMilliseconds)
+                path: path, thresholdPages: configuration.walAutocheckpointPages, busyMilliseconds: busyMilliseconds,
+                logger: configuration.logger)
             : nil
         let syncer: WALSyncer?
         do {
@@ -131,7 +145,7 @@ public final class SQLiteEventStore: EventStore {
         }
         let connection = try WriterConnection(
             db: db, clock: configuration.clock, limits: configuration.limits, onCommit: publish, syncer: syncer,
-            checkpointer: checkpointer)
+            checkpointer: checkpointer, logger: configuration.logger)
         self.writerCounts = connection.statistics
         self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
         self.readers = ReaderPool(
@@ -174,14 +188,14 @@ public final class SQLiteEventStore: EventStore {
 
     public func read(_ query: LogQuery) async throws -> [RecordedEvent] {
         try checkOpen()
-        return try await readers.read { try Queries.log($0, query) }
+        return try await readers.read { [terms] in try Queries.log($0, query, terms) }
     }
 
     public func scan<T: Sendable>(
         _ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?
     ) async throws -> [T] {
         try checkOpen()
-        return try await readers.read { try Queries.scan($0, query, transform) }
+        return try await readers.read { [terms] in try Queries.scan($0, query, terms, transform) }
     }
 
     public func head() async throws -> LogHead {
@@ -218,14 +232,8 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func saveProjection(_ projection: ProjectionState) async throws {
-        let savedAt = configuration.clock().microsecondsSinceEpoch
         _ = try await withTransaction { transaction in
-            guard projection.checkpoint <= transaction.head.position else {
-                throw EventStoreError(
-                    .invalidAppend,
-                    "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(transaction.head.position)")
-            }
-            try (transaction as! WriterConnection.Transaction).saveProjection(projection, savedAt: savedAt)
+            try transaction.saveProjection(projection)
             return true
         }
     }

@@ -8,43 +8,62 @@ enum Schema {
     /// The format this build writes and reads.
     static let currentVersion: Int64 = 6
 
-    /// The event types the type index covers: decisions support and
-    /// auditors ask about, rare next to bookings, sessions and profile views.
-    /// Every append of a common event would otherwise pay for an index entry
-    /// (measured, 1M-event bulk append: the two audit indexes in full took it
-    /// from ≈175k to ≈123k events/s; the split between them was not measured).
-    static let decisionTypes: [String] = [
-        "ExclusionRequested", "ChatExcluded", "ExclusionDenied", "ExclusionRevoked", "RefusalFiled", "RefusalResolved",
-        "AntifraudFlagRaised", "AntifraudFlagDisputed", "AntifraudFlagCleared", "AntifraudFlagConfirmed",
-        "ClientDataErased",
-    ]
+    /// The audit indexes' conditions, made from the application's
+    /// ``AuditIndexing``, and repeated verbatim in queries so SQLite can prove
+    /// a partial index applies.
+    struct IndexTerms: Sendable {
+        let indexing: AuditIndexing
 
-    /// The index's WHERE term, repeated verbatim in queries so SQLite can prove
-    /// the partial index applies. A chain of `=` terms, not `type IN (…)`:
-    /// SQLite evaluates a partial index's `IN` list at every insert by
-    /// building a temporary B-tree of the list, which cut bulk appends by
-    /// about 40% (measured with the C API, 1M rows: ≈254k → ≈146k rows/s with
-    /// `IN`, ≈215–230k with the `=` chain).
-    static let decisionTypesTerm = "(" + decisionTypes.map { "type = '\($0)'" }.joined(separator: " OR ") + ")"
+        /// The type index's WHERE term (nil: no type index). The marketplace
+        /// indexes only its decision types: rare next to bookings, sessions
+        /// and profile views, which would otherwise each pay for an index
+        /// entry (measured, 1M-event bulk append: the two audit indexes in
+        /// full took it from ≈175k to ≈123k events/s; the split between them
+        /// was not measured).
+        ///
+        /// A chain of `=` terms, not `type IN (…)`: SQLite evaluates a
+        /// partial index's `IN` list at every insert by building a temporary
+        /// B-tree of the list, which cut bulk appends by about 40% (measured
+        /// with the C API, 1M rows: ≈254k → ≈146k rows/s with `IN`,
+        /// ≈215–230k with the `=` chain).
+        var types: String? {
+            indexing.indexedTypes.isEmpty
+                ? nil : "(" + indexing.indexedTypes.map { "type = '\($0)'" }.joined(separator: " OR ") + ")"
+        }
 
-    /// The actors the actor index covers: everyone but clients. Support
-    /// agents, therapists and system jobs are few, so their entries cluster;
-    /// clients are many, and indexing each client's events scattered entries
-    /// over the whole index (see `decisionTypes` for what was measured). A client's
-    /// actions are read by scanning (or through their cases' streams).
-    ///
-    /// Two comparisons rather than `actor NOT LIKE 'client:%'` (formats 3–5):
-    /// a function anywhere in an `INSERT` (LIKE is one) makes SQLite keep a
-    /// statement journal for every multi-row insert, copying each existing
-    /// page the statement touches (see `Queries.insert(rows:)`). Every actor
-    /// whose bytes begin `client:` sorts from `'client:'` up to, not
-    /// including, `'client;'` (`;` follows `:`); unlike LIKE, the test is
-    /// case-sensitive, as actors are.
-    static let indexedActorsTerm = "(actor < 'client:' OR actor >= 'client;')"
+        /// The actor index's WHERE term (nil: every actor indexed). The
+        /// marketplace leaves clients out: support agents, therapists and
+        /// system jobs are few, so their entries cluster; clients are many,
+        /// and indexing each client's events scattered entries over the whole
+        /// index. A client's actions are read by scanning (or through their
+        /// cases' streams).
+        ///
+        /// Two comparisons rather than `actor NOT LIKE 'client:%'` (formats
+        /// 3–5): a function anywhere in an `INSERT` (LIKE is one) makes
+        /// SQLite keep a statement journal for every multi-row insert,
+        /// copying each existing page the statement touches (see
+        /// `Queries.insert(rows:)`). Every actor whose bytes begin with the
+        /// prefix sorts from the prefix up to, not including, the prefix
+        /// with its last byte raised by one (`client:` … `client;`); unlike
+        /// LIKE, the test is case-sensitive, as actors are.
+        var actors: String? {
+            guard let prefix = indexing.unindexedActorPrefix, let last = prefix.utf8.last else { return nil }
+            let above = String(decoding: prefix.utf8.dropLast() + [last + 1], as: UTF8.self)
+            return "(actor < '\(prefix)' OR actor >= '\(above)')"
+        }
 
-    /// Whether the actor index holds `actor`'s events (its bytes, as SQLite compares them).
-    static func isIndexedActor(_ actor: String) -> Bool {
-        !actor.utf8.starts(with: "client:".utf8)
+        /// Whether a filter on these types can use the type index.
+        func indexes(types: [String]) -> Bool {
+            self.types != nil && types.allSatisfy(indexing.indexedTypes.contains)
+        }
+
+        func createTypeIndex() -> String {
+            types.map { "CREATE INDEX events_by_decision_type ON events (type, position) WHERE \($0);" } ?? ""
+        }
+
+        func createActorIndex() -> String {
+            "CREATE INDEX events_by_actor ON events (actor, position)" + (actors.map { " WHERE \($0);" } ?? ";")
+        }
     }
 
     static let eventColumns = """
@@ -52,7 +71,7 @@ enum Schema {
         actor, correlation_id, causation_id, payload, hash
         """
 
-    static let migrations: [String] = [
+    static func migrations(_ terms: IndexTerms) -> [String] { [
         // 1: the log, and a view that shows every event as JSON for plain-SQL analysis.
         """
         CREATE TABLE events (
@@ -109,13 +128,8 @@ enum Schema {
         """,
         // 3: audit queries answer from indexes: who did what, and the rare
         // decision events (a partial index: the common events pay nothing).
-        """
-        CREATE INDEX events_by_actor ON events (actor, position) WHERE actor NOT LIKE 'client:%';
-        CREATE INDEX events_by_decision_type ON events (type, position) WHERE type IN (
-            'ExclusionRequested','ChatExcluded','ExclusionDenied','ExclusionRevoked','RefusalFiled','RefusalResolved',
-            'AntifraudFlagRaised','AntifraudFlagDisputed','AntifraudFlagCleared','AntifraudFlagConfirmed',
-            'ClientDataErased');
-        """,
+        // (Formats 3–4 wrote these with `NOT LIKE` and `IN`; 5 and 6 rewrote them.)
+        terms.createActorIndex() + terms.createTypeIndex(),
         // 4: the personal-data vault, apart from the log: one key per subject
         // (a client), values sealed with it. Erasure deletes both.
         """
@@ -131,22 +145,16 @@ enum Schema {
         );
         CREATE INDEX personal_data_by_subject ON personal_data (subject);
         """,
-        // 5: the type index's condition as a chain of `=` (see `decisionTypesTerm`):
+        // 5: the type index's condition as a chain of `=` (see `IndexTerms.types`):
         // the same rows, without a temporary B-tree at every insert.
-        """
-        DROP INDEX events_by_decision_type;
-        CREATE INDEX events_by_decision_type ON events (type, position) WHERE \(decisionTypesTerm);
-        """,
-        // 6: the actor index's condition without a function (see `indexedActorsTerm`):
+        "DROP INDEX IF EXISTS events_by_decision_type;" + terms.createTypeIndex(),
+        // 6: the actor index's condition without a function (see `IndexTerms.actors`):
         // the same rows for every actor written in lower case, as the domain writes them.
-        """
-        DROP INDEX events_by_actor;
-        CREATE INDEX events_by_actor ON events (actor, position) WHERE \(indexedActorsTerm);
-        """,
-    ]
+        "DROP INDEX IF EXISTS events_by_actor;" + terms.createActorIndex(),
+    ] }
 
     /// Brings the file up to the current format inside one transaction.
-    static func migrate(_ db: SQLiteConnection) throws {
+    static func migrate(_ db: SQLiteConnection, _ terms: IndexTerms) throws {
         try db.execute("BEGIN IMMEDIATE")
         do {
             let version = try db.integer("PRAGMA user_version") ?? 0
@@ -159,7 +167,7 @@ enum Schema {
                         .notAnEventStore, "'\(db.path)' is an SQLite database, but not a Caseload event log")
                 }
             }
-            // The indexes' conditions compare bytes (`indexedActorsTerm`), as
+            // The indexes' conditions compare bytes (`IndexTerms.actors`), as
             // UTF-8 has them; a file made with another encoding is refused.
             let encoding = try db.prepare("PRAGMA encoding")
             let name = try encoding.step() ? encoding.string(0) : "UTF-8"
@@ -172,7 +180,8 @@ enum Schema {
                     .notAnEventStore,
                     "'\(db.path)' has log format \(version), newer than this build's \(currentVersion); upgrade caseload")
             }
-            for index in Int(version)..<Int(currentVersion) {
+            let migrations = migrations(terms)
+            for index in Int(version)..<Int(currentVersion) where !migrations[index].isEmpty {
                 try db.execute(migrations[index])
             }
             if version < currentVersion { try db.execute("PRAGMA user_version = \(currentVersion)") }

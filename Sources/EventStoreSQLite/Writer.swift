@@ -3,6 +3,7 @@ import CaseloadCoding
 import Dispatch
 import EventStore
 import Foundation
+import Logging
 import Synchronization
 
 /// The store's single writer: one thread that owns the write connection and
@@ -68,9 +69,13 @@ final class Writer: Sendable {
                     body(connection)
                 case .stop(let continuation):
                     if !appends.isEmpty { connection.commitGroup(appends) }
-                    if ProcessInfo.processInfo.environment["CASELOAD_WRITER_STATS"] != nil {
-                        FileHandle.standardError.write(Data("writer: \(groups) groups, \(grouped) appends, \(String(format: "%.1f", Double(grouped) / Double(max(1, groups)))) per group, commit time \(String(format: "%.3f", commitSeconds))s\n".utf8))
-                    }
+                    connection.logger.debug(
+                        "writer closing",
+                        metadata: [
+                            "groups": "\(groups)", "appends": "\(grouped)",
+                            "perGroup": "\(String(format: "%.1f", Double(grouped) / Double(max(1, groups))))",
+                            "commitSeconds": "\(String(format: "%.3f", commitSeconds))",
+                        ])
                     connection.shutdown()
                     continuation?.resume()
                     // Anything queued after the stop is refused.
@@ -121,6 +126,7 @@ final class WriterConnection {
     let syncer: WALSyncer?
     /// Checkpoints the WAL off this thread (nil: SQLite's automatic ones).
     let checkpointer: Checkpointer?
+    let logger: Logger
     private var insert: SQLiteStatement?
     /// `INSERT`s of several rows each, by row count, prepared when first needed.
     private var multiRowInserts: [Int: SQLiteStatement] = [:]
@@ -137,13 +143,16 @@ final class WriterConnection {
         onCommit = { _ in }
         syncer = nil
         checkpointer = nil
+        logger = Logger(label: "caseload.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
         isClosed = true
     }
 
     init(
         db: SQLiteConnection, clock: @escaping @Sendable () -> Timestamp, limits: EventStoreLimits,
-        onCommit: @escaping @Sendable (LogHead) -> Void, syncer: WALSyncer?, checkpointer: Checkpointer?
+        onCommit: @escaping @Sendable (LogHead) -> Void, syncer: WALSyncer?, checkpointer: Checkpointer?,
+        logger: Logger
     ) throws {
+        self.logger = logger
         self.db = db
         self.clock = clock
         self.limits = limits
@@ -471,7 +480,13 @@ final class WriterConnection {
             return count
         }
 
-        func saveProjection(_ projection: ProjectionState, savedAt: Int64) throws {
+        mutating func saveProjection(_ projection: ProjectionState) throws {
+            guard projection.checkpoint <= head.position else {
+                throw EventStoreError(
+                    .invalidAppend,
+                    "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(head.position)")
+            }
+            let savedAt = connection.clock().microsecondsSinceEpoch
             let statement = try connection.connection().cached(
                 "INSERT OR REPLACE INTO projections (name, checkpoint, state, saved_at) VALUES (?, ?, ?, ?)")
             defer { statement.reset() }

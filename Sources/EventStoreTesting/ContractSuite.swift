@@ -367,6 +367,42 @@ public enum EventStoreContract {
             try await check(result.holds && result.eventsChecked == 25, "verify \(result)")
             try await check(result.headHash == (try await store.head().hash), "head hash")
         },
+        ContractCheck(name: "a transaction's appends, projections and vault writes commit together or not at all") { store, _ in
+            struct Abort: Error {}
+            _ = try await store.append(to: stream("s"), expected: .noStream, [sampleEvent(1)])
+            let record = PersonalDataRecord(ref: "pd-1", subject: "k1", field: "clientName", sealed: [9, 9, 9])
+            do {
+                _ = try await store.withTransaction { transaction in
+                    _ = try transaction.append([StreamAppend(stream: stream("s"), expected: .exactly(1), events: [sampleEvent(2)])])
+                    try transaction.saveProjection(ProjectionState(name: "p", checkpoint: 2, state: [1]))
+                    _ = try transaction.personalDataKey(subject: "k1", createWith: [7, 7])
+                    try transaction.storePersonalData(record)
+                    throw Abort()
+                }
+                throw ContractViolation(message: "the abort was swallowed", file: #fileID, line: #line)
+            } catch is Abort {}
+            try await check(try await store.head().position == 1, "the append rolled back")
+            try await check(try await store.loadProjection(named: "p") == nil, "the projection rolled back")
+            try await check(try await store.personalData(ref: "pd-1") == nil, "the vault rolled back")
+            try await store.withTransaction { transaction in
+                _ = try transaction.append([StreamAppend(stream: stream("s"), expected: .exactly(1), events: [sampleEvent(2)])])
+                try transaction.saveProjection(ProjectionState(name: "p", checkpoint: 2, state: [1]))
+                _ = try transaction.personalDataKey(subject: "k1", createWith: [7, 7])
+                try transaction.storePersonalData(record)
+                // A checkpoint past the transaction's own head is refused.
+                do {
+                    try transaction.saveProjection(ProjectionState(name: "q", checkpoint: 3, state: [2]))
+                    throw ContractViolation(message: "a checkpoint past the head was saved", file: #fileID, line: #line)
+                } catch let error as EventStoreError where error.code == .invalidAppend {}
+            }
+            try await check(try await store.head().position == 2, "the append committed")
+            try await check(
+                try await store.loadProjection(named: "p") == ProjectionState(name: "p", checkpoint: 2, state: [1]),
+                "the projection committed")
+            try await check(try await store.loadProjection(named: "q") == nil, "the refused save left nothing")
+            let stored = try await store.personalData(ref: "pd-1")
+            try await check(stored?.sealed == [9, 9, 9] && stored?.key == [7, 7], "the vault committed: \(String(describing: stored))")
+        },
         ContractCheck(name: "a transaction commits everything or, on a throw, nothing") { store, _ in
             struct Abort: Error {}
             do {

@@ -103,44 +103,56 @@ public final class InMemoryEventStore: EventStore {
         return result
     }
 
+    /// The state a transaction works on, moved in for the body and back out
+    /// afterwards. A reference, so the store takes it back from the box it
+    /// made, whatever the body did with its `any EventStoreTransaction`.
+    final class TransactionState {
+        var state: State
+        init(_ state: State) { self.state = state }
+    }
+
     struct Transaction: EventStoreTransaction {
         let store: InMemoryEventStore
-        var state: State
-        var head: LogHead { state.head }
+        let box: TransactionState
+        var head: LogHead { box.state.head }
 
         func currentVersion(of stream: StreamID) throws -> Int64 {
-            state.streams[stream].map { Int64($0.count) } ?? 0
+            box.state.streams[stream].map { Int64($0.count) } ?? 0
         }
         func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent] {
-            InMemoryEventStore.stream(stream, from: version, limit: limit, in: state)
+            InMemoryEventStore.stream(stream, from: version, limit: limit, in: box.state)
         }
         func event(id: UUID) throws -> RecordedEvent? {
-            state.byID[id].map { state.events[$0] }
+            box.state.byID[id].map { box.state.events[$0] }
         }
         func greatestEventID() throws -> UUID? {
-            state.events.lazy.map(\.id).max { $0.bytesPrecede($1) }
+            box.state.events.lazy.map(\.id).max { $0.bytesPrecede($1) }
         }
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
             try AppendPlanner.validate(appends, limits: store.limits)
-            return try store.appendLocked(appends, &state)
+            return try store.appendLocked(appends, &box.state)
+        }
+
+        mutating func saveProjection(_ projection: ProjectionState) throws {
+            try InMemoryEventStore.save(projection, in: &box.state)
         }
 
         mutating func personalDataKey(subject: String, createWith newKey: [UInt8]) throws -> [UInt8] {
-            if let key = state.personalKeys[subject] { return key }
-            state.personalKeys[subject] = newKey
+            if let key = box.state.personalKeys[subject] { return key }
+            box.state.personalKeys[subject] = newKey
             return newKey
         }
 
         mutating func storePersonalData(_ record: PersonalDataRecord) throws {
             var record = record
             record.key = nil
-            state.personalData[record.ref] = record
+            box.state.personalData[record.ref] = record
         }
 
         mutating func erasePersonalData(subject: String) throws -> Int {
-            state.personalKeys[subject] = nil
-            let refs = state.personalData.values.filter { $0.subject == subject }.map(\.ref)
-            for ref in refs { state.personalData[ref] = nil }
+            box.state.personalKeys[subject] = nil
+            let refs = box.state.personalData.values.filter { $0.subject == subject }.map(\.ref)
+            for ref in refs { box.state.personalData[ref] = nil }
             return refs.count
         }
     }
@@ -153,17 +165,20 @@ public final class InMemoryEventStore: EventStore {
             let before = state.events.count
             let headBefore = state.head
             let vaultBefore = (state.personalKeys, state.personalData)
-            var transaction: any EventStoreTransaction = Transaction(store: self, state: state)
+            let projectionsBefore = state.projections
+            let box = TransactionState(state)
             state = State()
+            var transaction: any EventStoreTransaction = Transaction(store: self, box: box)
             do {
                 let value = try body(&transaction)
-                state = (transaction as! Transaction).state
+                state = box.state
                 return (value, wakeWaiters(&state))
             } catch {
-                state = (transaction as! Transaction).state
+                state = box.state
                 undo(&state, to: before)
                 state.head = headBefore
                 (state.personalKeys, state.personalData) = vaultBefore
+                state.projections = projectionsBefore
                 throw error
             }
         }
@@ -274,13 +289,17 @@ public final class InMemoryEventStore: EventStore {
     public func saveProjection(_ projection: ProjectionState) async throws {
         try state.withLock { state in
             try checkOpen(state)
-            guard projection.checkpoint <= state.head.position else {
-                throw EventStoreError(
-                    .invalidAppend,
-                    "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(state.head.position)")
-            }
-            state.projections[projection.name] = projection
+            try Self.save(projection, in: &state)
         }
+    }
+
+    static func save(_ projection: ProjectionState, in state: inout State) throws {
+        guard projection.checkpoint <= state.head.position else {
+            throw EventStoreError(
+                .invalidAppend,
+                "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(state.head.position)")
+        }
+        state.projections[projection.name] = projection
     }
 
     public func personalData(ref: String) async throws -> PersonalDataRecord? {

@@ -24,6 +24,7 @@ import Testing
     /// 20,000 cases of 10 events each, appended straight to an SQLite file.
     static func bigLog(in directory: URL) async throws -> SQLiteEventStore {
         var configuration = SQLiteEventStoreConfiguration()
+        configuration.auditIndexing = .marketplace
         configuration.durability = .normal
         let store = try SQLiteEventStore(path: directory.appendingPathComponent("audit.sqlite").path, configuration: configuration)
         let base = at("2024-01-01T00:00:00Z")

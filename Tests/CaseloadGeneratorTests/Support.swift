@@ -60,6 +60,7 @@ struct Scratch: ~Copyable {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
     func store(_ name: String = "log.sqlite") throws -> SQLiteEventStore {
         var configuration = SQLiteEventStoreConfiguration()
+        configuration.auditIndexing = .marketplace
         configuration.durability = .normal
         return try SQLiteEventStore(path: path(name), configuration: configuration)
     }

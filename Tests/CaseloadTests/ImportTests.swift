@@ -18,6 +18,7 @@ struct ImportScratch: ~Copyable {
     }
     func store() throws -> SQLiteEventStore {
         var configuration = SQLiteEventStoreConfiguration()
+        configuration.auditIndexing = .marketplace
         configuration.durability = .normal
         return try SQLiteEventStore(path: directory.appendingPathComponent("log.sqlite").path, configuration: configuration)
     }

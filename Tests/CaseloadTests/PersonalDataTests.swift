@@ -83,3 +83,98 @@ import Testing
         #expect(try await PersonalDataVault.value(ref: ref, in: store) == .value("Taras"))
     }
 }
+
+/// A name is sealed in the same transaction as the event that refers to it,
+/// so a command that does not land leaves nothing in the vault.
+@Suite struct PersonalDataInTheAppendsTransaction {
+    func joinedTherapistWithOpenCase() async throws -> InMemoryEventStore {
+        let store = InMemoryEventStore()
+        let service = CaseloadService(store: store)
+        try await service.execute(.joinTherapist(therapistId: "t1"), by: .support("s1"), at: at("2024-03-01T08:00:00Z"), commandID: testUUID(1))
+        try await service.execute(
+            .openInquiry(caseId: "c1", clientId: "k1", therapistId: "t1", format: .individual, oneOff: false),
+            by: .client("k1"), at: at("2024-03-01T09:00:00Z"), commandID: testUUID(2), clientName: "Olena")
+        return store
+    }
+
+    @Test func aCommandARuleRefusesLeavesTheVaultAsItWas() async throws {
+        let store = try await joinedTherapistWithOpenCase()
+        let service = CaseloadService(store: store)
+        // c1 is already open: a second inquiry for it is refused.
+        await #expect(throws: DomainError.self) {
+            try await service.execute(
+                .openInquiry(caseId: "c1", clientId: "k2", therapistId: "t1", format: .individual, oneOff: false),
+                by: .client("k2"), at: at("2024-03-01T10:00:00Z"), commandID: testUUID(3), clientName: "Petro")
+        }
+        #expect(try await store.personalData(ref: PersonalDataVault.reference(for: testUUID(3))) == nil)
+        #expect(try await store.head().position == 2)
+    }
+
+    @Test func aCommandThatKeepsLosingTheRaceLeavesTheVaultAsItWas() async throws {
+        let store = try await joinedTherapistWithOpenCase()
+        // The service sees no case-c1 (as if another writer had opened it
+        // after the service read), so every append expects no stream and
+        // loses to the case that is there.
+        let service = CaseloadService(store: StreamHidingStore(store, hiding: "case-c1"), maxAttempts: 3)
+        await #expect(throws: CommandContentionError.self) {
+            try await service.execute(
+                .openInquiry(caseId: "c1", clientId: "k2", therapistId: "t1", format: .individual, oneOff: false),
+                by: .client("k2"), at: at("2024-03-01T10:00:00Z"), commandID: testUUID(3), clientName: "Petro")
+        }
+        #expect(try await store.personalData(ref: PersonalDataVault.reference(for: testUUID(3))) == nil)
+        #expect(try await store.head().position == 2)
+        // The first client's name is still there, and only it.
+        #expect(try await PersonalDataVault.value(ref: PersonalDataVault.reference(for: testUUID(2)), in: store) == .value("Olena"))
+    }
+
+    @Test func aRetriedCommandReturnsTheOriginalsAndKeepsTheSealedName() async throws {
+        let store = try await joinedTherapistWithOpenCase()
+        let ref = PersonalDataVault.reference(for: testUUID(2))
+        let sealed = try #require(try await store.personalData(ref: ref)).sealed
+        // A retry after a timeout: the originals come back, and the sealed
+        // name is not sealed again (a new seal would have a new nonce).
+        let retried = try await CaseloadService(store: store).execute(
+            .openInquiry(caseId: "c1", clientId: "k1", therapistId: "t1", format: .individual, oneOff: false),
+            by: .client("k1"), at: at("2024-03-01T09:00:00Z"), commandID: testUUID(2), clientName: "Olena")
+        #expect(retried.map(\.position) == [2])
+        #expect(try #require(try await store.personalData(ref: ref)).sealed == sealed)
+    }
+}
+
+/// A store that reads one stream as empty: the view of a service that read
+/// before another writer appended to it.
+struct StreamHidingStore: EventStore {
+    let base: InMemoryEventStore
+    let hidden: StreamID
+    init(_ base: InMemoryEventStore, hiding stream: String) {
+        self.base = base
+        self.hidden = StreamID(unchecked: stream)
+    }
+
+    func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent] {
+        stream == hidden ? [] : try await base.readStream(stream, fromVersion: version, limit: limit)
+    }
+    func read(_ query: LogQuery) async throws -> [RecordedEvent] { try await base.read(query) }
+    func scan<T: Sendable>(_ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?) async throws -> [T] {
+        try await base.scan(query, transform)
+    }
+    func head() async throws -> LogHead { try await base.head() }
+    func event(id: UUID) async throws -> RecordedEvent? { try await base.event(id: id) }
+    func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
+        try await base.verify(progress: progress)
+    }
+    func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
+        try await base.waitForCommit(after: position, timeout: timeout)
+    }
+    func append(_ appends: [StreamAppend]) async throws -> AppendResult { try await base.append(appends) }
+    func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
+    ) async throws -> T {
+        try await base.withTransaction(body)
+    }
+    func loadProjection(named name: String) async throws -> ProjectionState? { try await base.loadProjection(named: name) }
+    func saveProjection(_ state: ProjectionState) async throws { try await base.saveProjection(state) }
+    func personalData(ref: String) async throws -> PersonalDataRecord? { try await base.personalData(ref: ref) }
+    func compact() async throws { try await base.compact() }
+    func close() async { await base.close() }
+}

@@ -54,7 +54,7 @@ func variedHistory() async throws -> Script {
             var done: Int64 = 0
             for split in splits where split > done {
                 try await StatisticsProjection.fold(
-                    store, into: &facts, query: LogQuery(after: done, upToPosition: split), batchSize: 1 + random.next(upTo: 40))
+                    store, into: &facts, query: LogQuery(after: done, upToPosition: split), tuning: ReplayTuning(chunkSize: 1 + random.next(upTo: 40)))
                 #expect(facts.checkpoint == split)
                 facts = try FactsCodec.decode(FactsCodec.encode(facts))
                 done = split

@@ -17,9 +17,23 @@ struct TemporaryDirectory: ~Copyable {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability = .normal) throws -> SQLiteEventStore {
+/// Audit indexes as an application would ask for them (the marketplace's,
+/// spelled out: this module does not know the marketplace).
+let decisionIndexing = try! AuditIndexing(
+    indexedTypes: [
+        "ExclusionRequested", "ChatExcluded", "ExclusionDenied", "ExclusionRevoked", "RefusalFiled", "RefusalResolved",
+        "AntifraudFlagRaised", "AntifraudFlagDisputed", "AntifraudFlagCleared", "AntifraudFlagConfirmed",
+        "ClientDataErased",
+    ],
+    unindexedActorPrefix: "client:")
+
+func openStore(
+    _ path: String, clock: ManualClock? = nil, durability: Durability = .normal,
+    indexing: AuditIndexing = decisionIndexing
+) throws -> SQLiteEventStore {
     var configuration = SQLiteEventStoreConfiguration()
     configuration.durability = durability
+    configuration.auditIndexing = indexing
     if let clock { configuration.clock = clock.closure }
     return try SQLiteEventStore(path: path, configuration: configuration)
 }
@@ -163,6 +177,44 @@ func openStore(_ path: String, clock: ManualClock? = nil, durability: Durability
         let plan = try sqliteColumn(
             path, "EXPLAIN QUERY PLAN SELECT position FROM events WHERE actor = 'support:a1' AND \(condition) ORDER BY position", 3)
         #expect(plan.contains { $0?.contains("INDEX events_by_actor") == true }, "plan: \(plan)")
+    }
+
+    /// The audit indexes are the application's choice: without one, every
+    /// actor is indexed and no type index is made; filters still answer.
+    @Test func auditIndexesFollowTheApplicationsChoice() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let indexing = try AuditIndexing(indexedTypes: ["Decided"], unindexedActorPrefix: "crowd:")
+        let store = try openStore(path, indexing: indexing)
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [
+            sampleEvent(1, type: "Decided", actor: "crowd:c1"), sampleEvent(2, type: "Other", actor: "staff:s1"),
+        ])
+        #expect(try await store.read(LogQuery(types: ["Decided"])).map(\.position) == [1])
+        #expect(try await store.read(LogQuery(actor: "crowd:c1")).map(\.position) == [1])
+        #expect(try await store.read(LogQuery(actor: "staff:s1")).map(\.position) == [2])
+        await store.close()
+        #expect(try sqliteValue(path, "SELECT sql FROM sqlite_schema WHERE name = 'events_by_decision_type'")
+            == "CREATE INDEX events_by_decision_type ON events (type, position) WHERE (type = 'Decided')")
+        #expect(try sqliteValue(path, "SELECT sql FROM sqlite_schema WHERE name = 'events_by_actor'")
+            == "CREATE INDEX events_by_actor ON events (actor, position) WHERE (actor < 'crowd:' OR actor >= 'crowd;')")
+
+        let plainPath = directory.path("plain.sqlite")
+        let plain = try openStore(plainPath, indexing: .none)
+        _ = try await plain.append(to: try StreamID("case-1"), expected: .noStream, [
+            sampleEvent(1, type: "ChatExcluded", actor: "client:c1"),
+        ])
+        #expect(try await plain.read(LogQuery(types: ["ChatExcluded"])).map(\.position) == [1])
+        #expect(try await plain.read(LogQuery(actor: "client:c1")).map(\.position) == [1])
+        await plain.close()
+        #expect(try sqliteValue(plainPath, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_decision_type'") == "0")
+        #expect(try sqliteValue(plainPath, "SELECT sql FROM sqlite_schema WHERE name = 'events_by_actor'")
+            == "CREATE INDEX events_by_actor ON events (actor, position)")
+    }
+
+    @Test func auditIndexingRefusesWhatCannotStandInAnIndexCondition() {
+        #expect(throws: EventStoreError.self) { try AuditIndexing(indexedTypes: ["It's"], unindexedActorPrefix: nil) }
+        #expect(throws: EventStoreError.self) { try AuditIndexing(indexedTypes: [], unindexedActorPrefix: "") }
+        #expect(throws: EventStoreError.self) { try AuditIndexing(indexedTypes: ["Tab\t"], unindexedActorPrefix: nil) }
     }
 
     /// The indexes' conditions compare UTF-8 bytes: a file that stores text
