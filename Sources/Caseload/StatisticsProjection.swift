@@ -24,20 +24,33 @@ public struct StatisticsProjection: Sendable {
     public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
 
     /// The facts up to the log's head: the saved state caught up, then saved.
-    /// An unreadable or missing state is rebuilt from position 0.
+    /// An unreadable or missing state is rebuilt from position 0, and so is
+    /// one whose checkpoint is no longer on the log (see ``catchUp(progress:)``).
     public func current(progress: Progress? = nil) async throws -> MarketplaceFacts {
+        try await catchUp(progress: progress).facts
+    }
+
+    /// The facts up to the log's head, and why they were rebuilt from
+    /// position 0 when a saved state could not be trusted: its checkpoint is
+    /// past the log's head (the last events were removed), or the event at
+    /// its checkpoint has another hash (the log was replaced or rewritten).
+    /// A projection never outlives the log it was folded from.
+    public func catchUp(progress: Progress? = nil) async throws -> CaughtUpFacts {
         var facts = MarketplaceFacts()
-        if let saved = try await store.loadProjection(named: Self.name),
-           let decoded = try? FactsCodec.decode(saved.state), decoded.checkpoint == saved.checkpoint {
-            facts = decoded
+        var rebuilt: String?
+        if let saved = try await store.loadProjection(named: Self.name) {
+            switch try await Self.decode(saved, against: store) {
+            case .success(let decoded): facts = decoded
+            case .failure(let reason): rebuilt = reason.description
+            }
         }
         let before = facts.checkpoint
         try await Self.fold(
             store, into: &facts, query: LogQuery(after: facts.checkpoint), tuning: tuning, progress: progress)
-        if facts.checkpoint != before {
+        if facts.checkpoint != before || rebuilt != nil {
             try await save(facts)
         }
-        return facts
+        return CaughtUpFacts(facts: facts, rebuiltBecause: rebuilt)
     }
 
     /// Rebuilds the facts from position 0, saves and returns them.
@@ -48,9 +61,66 @@ public struct StatisticsProjection: Sendable {
         return facts
     }
 
+    /// The saved state: a tag, the hash of the event at the checkpoint (so a
+    /// later load can tell the log still holds that event), then the facts.
+    static let stateTag: [UInt8] = Array("CLF2".utf8)
+
     func save(_ facts: MarketplaceFacts) async throws {
+        var hash = EventHash.genesis
+        if facts.checkpoint > 0 {
+            guard let event = try await store.read(LogQuery(after: facts.checkpoint - 1, limit: 1)).first,
+                  event.position == facts.checkpoint
+            else {
+                throw EventStoreError(
+                    .corrupted, "statistics: no event at position \(facts.checkpoint), which the facts were folded up to",
+                    position: facts.checkpoint)
+            }
+            hash = event.hash
+        }
         try await store.saveProjection(
-            ProjectionState(name: Self.name, checkpoint: facts.checkpoint, state: FactsCodec.encode(facts)))
+            ProjectionState(
+                name: Self.name, checkpoint: facts.checkpoint, state: Self.stateTag + hash.bytes + FactsCodec.encode(facts)))
+    }
+
+    /// Why a saved state is not used.
+    enum StaleState: Error, CustomStringConvertible {
+        case unreadable
+        case pastHead(checkpoint: Int64, head: Int64)
+        case otherEvent(checkpoint: Int64)
+
+        var description: String {
+            switch self {
+            case .unreadable:
+                "the saved statistics could not be read (made by another build?)"
+            case .pastHead(let checkpoint, let head):
+                "the saved statistics were folded up to position \(checkpoint), past the log's head \(head): events were removed from the log's end"
+            case .otherEvent(let checkpoint):
+                "the event at position \(checkpoint), where the saved statistics stop, is not the one they were folded from: the log was replaced or rewritten"
+            }
+        }
+    }
+
+    /// The saved facts, if the log still holds the event they stop at.
+    static func decode(
+        _ saved: ProjectionState, against store: any EventLogReader
+    ) async throws -> Result<MarketplaceFacts, StaleState> {
+        let tag = stateTag.count
+        guard saved.state.count >= tag + 32, Array(saved.state[..<tag]) == stateTag,
+              let hash = EventHash(bytes: Array(saved.state[tag..<tag + 32])),
+              let facts = try? FactsCodec.decode(Array(saved.state[(tag + 32)...])),
+              facts.checkpoint == saved.checkpoint
+        else { return .failure(.unreadable) }
+        let head = try await store.head()
+        guard saved.checkpoint <= head.position else {
+            return .failure(.pastHead(checkpoint: saved.checkpoint, head: head.position))
+        }
+        if saved.checkpoint > 0 {
+            let event = try await store.read(LogQuery(after: saved.checkpoint - 1, limit: 1)).first
+            guard let event, event.position == saved.checkpoint, event.hash == hash else {
+                return .failure(.otherEvent(checkpoint: saved.checkpoint))
+            }
+        }
+        return .success(facts)
     }
 
     /// The facts as the log knew them at `knownAt` (events recorded by then):
@@ -86,6 +156,14 @@ public struct StatisticsProjection: Sendable {
         }
         progress?(head, head)
     }
+}
+
+/// The statistics' facts caught up to the log's head, and why they had to
+/// be rebuilt from position 0, if they did (a front end says so).
+public struct CaughtUpFacts: Sendable {
+    public var facts: MarketplaceFacts
+    /// Nil when a saved state was caught up (or there was none to distrust).
+    public var rebuiltBecause: String?
 }
 
 /// How a replay reads the log: positions per chunk, and chunks read and

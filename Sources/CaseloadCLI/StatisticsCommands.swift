@@ -37,7 +37,9 @@ struct TimeOptions: ParsableArguments {
         if let knownAt {
             facts = try await projection.facts(knownAt: knownAt) { progress.update($0, $1) }
         } else {
-            facts = try await projection.current { progress.update($0, $1) }
+            let caught = try await projection.catchUp { progress.update($0, $1) }
+            if let reason = caught.rebuiltBecause { Console.note("statistics rebuilt from the log: \(reason)") }
+            facts = caught.facts
         }
         progress.finish()
         return (facts, asOf ?? Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt))
