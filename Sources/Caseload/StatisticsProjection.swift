@@ -48,7 +48,13 @@ public struct StatisticsProjection: Sendable {
         try await Self.fold(
             store, into: &facts, query: LogQuery(after: facts.checkpoint), tuning: tuning, progress: progress)
         if facts.checkpoint != before || rebuilt != nil {
-            try await save(facts)
+            do {
+                try await save(facts)
+            } catch let error as EventStoreError where error.code == .readOnly {
+                // A log opened for reading only (an auditor's copy, a
+                // read-only mount) keeps no state: the facts are still
+                // right, the next reader folds them again.
+            }
         }
         return CaughtUpFacts(facts: facts, rebuiltBecause: rebuilt)
     }

@@ -10,7 +10,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case wrongExpectedVersion, idempotencyConflict, invalidStreamID, invalidExpectation
             case invalidPayload, payloadTooLarge, invalidEvent, invalidAppend
             case databaseNotFound, closed, storageFailure, corrupted, notAnEventStore
-            case invalidConfiguration
+            case invalidConfiguration, readOnly
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -44,6 +44,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let notAnEventStore = Code(.notAnEventStore)
         /// A store configuration that cannot be used as given.
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// A write to a store opened for reading only.
+        public static let readOnly = Code(.readOnly)
 
         public var description: String { value.rawValue }
     }

@@ -1,5 +1,6 @@
 import CSQLite
 import EventStore
+import Foundation
 
 /// A thin wrapper over one SQLite connection, in the manner of GRDB's
 /// `Database`: statements are finalized in `deinit`, the connection is closed
@@ -18,12 +19,29 @@ final class SQLiteConnection {
     /// (SQLite accepts them only before it initializes).
     private static let libraryConfigured: Int32 = caseload_sqlite3_disable_memstatus()
 
-    init(path: String, readOnly: Bool = false, create: Bool) throws {
+    /// `immutable` (read-only only) tells SQLite that nothing changes the
+    /// file while it is open, so it reads a WAL-mode file without its shared
+    /// memory file: the way to read a log on a read-only mount or in a
+    /// directory one cannot write to, where that file cannot be created.
+    init(path: String, readOnly: Bool = false, immutable: Bool = false, create: Bool) throws {
         _ = Self.libraryConfigured
-        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        var flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
         var handle: OpaquePointer?
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        let code: Int32
+        if immutable && readOnly {
+            // A URI filename: the path percent-encoded where URI syntax would read it.
+            var encoded = ""
+            for character in path.unicodeScalars {
+                switch character {
+                case "%", "?", "#": encoded += String(format: "%%%02X", character.value)
+                default: encoded.unicodeScalars.append(character)
+                }
+            }
+            code = sqlite3_open_v2("file:\(encoded)?immutable=1", &handle, flags | SQLITE_OPEN_URI, nil)
+        } else {
+            code = sqlite3_open_v2(path, &handle, flags, nil)
+        }
         guard code == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite3_close_v2(handle) }

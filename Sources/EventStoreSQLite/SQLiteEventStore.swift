@@ -25,6 +25,12 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var busyTimeout: Duration = .seconds(10)
     /// Create the file when it does not exist (commands that only read say no).
     public var createIfMissing = true
+    /// Open for reading only: no write lock is ever taken, no migration runs
+    /// (the file must already be in this build's format), every write throws
+    /// ``EventStoreError/Code/readOnly``, and the file may be read-only (a
+    /// mode-444 file, a read-only mount, an auditor's copy). Readers of a WAL
+    /// file never wait for a writer.
+    public var readOnly = false
     public var limits = EventStoreLimits.default
     /// At most this many appends share one commit.
     public var maxGroupSize = 4096
@@ -73,7 +79,8 @@ public final class SQLiteEventStore: EventStore {
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
     let configuration: SQLiteEventStoreConfiguration
     private let terms: Schema.IndexTerms
-    private let writer: Writer
+    /// Nil when the store was opened read-only.
+    private let writer: Writer?
     private let writerCounts: WriterConnection.StatisticsBox
     private let readers: ReaderPool
     private let commits: CommitSignal
@@ -90,6 +97,31 @@ public final class SQLiteEventStore: EventStore {
         self.terms = terms
         if !configuration.createIfMissing, !FileManager.default.fileExists(atPath: path) {
             throw EventStoreError(.databaseNotFound, "no event log at '\(path)' (the file does not exist)")
+        }
+        if configuration.readOnly {
+            // A WAL file is read through its shared-memory file, which a
+            // reader creates if it is missing; where it cannot (a read-only
+            // directory or mount), the file is read as immutable: nothing
+            // can write to it there either.
+            var immutable = false
+            var db = try SQLiteConnection(path: path, readOnly: true, create: false)
+            do {
+                try Schema.checkReadable(db)
+            } catch let error as EventStoreError {
+                guard let code = (error.underlying as? SQLiteCode)?.code,
+                      code & 0xFF == SQLITE_READONLY || code & 0xFF == SQLITE_CANTOPEN
+                else { throw error }
+                immutable = true
+                db = try SQLiteConnection(path: path, readOnly: true, immutable: true, create: false)
+                try Schema.checkReadable(db)
+            }
+            self.commits = CommitSignal(head: try Queries.head(db).position)
+            self.writer = nil
+            self.writerCounts = WriterConnection.StatisticsBox()
+            self.readers = ReaderPool(
+                path: path, busyMilliseconds: 0, cacheSizeKiB: configuration.readerCacheSizeKiB,
+                access: immutable ? .immutable : .readOnly)
+            return
         }
         let db = try SQLiteConnection(path: path, create: configuration.createIfMissing)
         let busyMilliseconds = Int32(clamping: configuration.busyTimeout.components.seconds * 1000
@@ -149,19 +181,29 @@ public final class SQLiteEventStore: EventStore {
         self.writerCounts = connection.statistics
         self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
         self.readers = ReaderPool(
-            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.readerCacheSizeKiB)
+            path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.readerCacheSizeKiB,
+            access: .queryOnly)
     }
 
     deinit {
-        if !closed.load(ordering: .acquiring) { writer.submit(.stop(nil)) }
+        if !closed.load(ordering: .acquiring) { writer?.submit(.stop(nil)) }
     }
 
     private func checkOpen() throws {
         if closed.load(ordering: .acquiring) { throw EventStoreError(.closed, "the event store is closed") }
     }
 
-    public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
+    /// The writer, or the error a read-only store gives for a write.
+    private func writable(_ what: String) throws -> Writer {
         try checkOpen()
+        guard let writer else {
+            throw EventStoreError(.readOnly, "'\(path)' is open for reading only: cannot \(what)")
+        }
+        return writer
+    }
+
+    public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
+        let writer = try writable("append")
         // Validation (JSON, sizes) runs on the caller's task, in parallel; only
         // expectation checks, hashing and inserts run on the writer thread.
         try AppendPlanner.validate(appends, limits: configuration.limits)
@@ -173,7 +215,7 @@ public final class SQLiteEventStore: EventStore {
     public func withTransaction<T: Sendable>(
         _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
     ) async throws -> T {
-        try checkOpen()
+        let writer = try writable("write")
         return try await withCheckedThrowingContinuation { continuation in
             writer.submit(.exclusive { connection in
                 continuation.resume(with: Result { try connection.exclusiveTransaction(body) })
@@ -253,7 +295,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func compact() async throws {
-        try checkOpen()
+        let writer = try writable("compact the file")
         // Readers must not hold a snapshot while VACUUM rewrites the file.
         readers.drain()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -265,7 +307,7 @@ public final class SQLiteEventStore: EventStore {
 
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        await withCheckedContinuation { continuation in writer.submit(.stop(continuation)) }
+        if let writer { await withCheckedContinuation { continuation in writer.submit(.stop(continuation)) } }
         readers.drain()
         commits.finish()
     }
@@ -277,9 +319,22 @@ final class ReaderPool: Sendable {
     private let path: String
     private let busyMilliseconds: Int32
     private let cacheSizeKiB: Int
+    private let access: Access
     private let maxIdle = 8
 
-    init(path: String, busyMilliseconds: Int32, cacheSizeKiB: Int) {
+    /// How reader connections open the file.
+    enum Access {
+        /// Beside this store's writer: read-write handles kept `query_only`
+        /// (SQLite then shares the writer's WAL index without a separate open mode).
+        case queryOnly
+        /// Read-only handles: the store never writes.
+        case readOnly
+        /// Read-only and immutable (see `SQLiteConnection.init`).
+        case immutable
+    }
+
+    init(path: String, busyMilliseconds: Int32, cacheSizeKiB: Int, access: Access) {
+        self.access = access
         self.path = path
         self.busyMilliseconds = busyMilliseconds
         self.cacheSizeKiB = cacheSizeKiB
@@ -300,7 +355,12 @@ final class ReaderPool: Sendable {
 
     private func checkOut() throws -> UncheckedBox<SQLiteConnection> {
         if let connection = idle.withLock({ $0.popLast() }) { return connection }
-        let db = try SQLiteConnection(path: path, create: false)
+        let db: SQLiteConnection
+        switch access {
+        case .queryOnly: db = try SQLiteConnection(path: path, create: false)
+        case .readOnly: db = try SQLiteConnection(path: path, readOnly: true, create: false)
+        case .immutable: db = try SQLiteConnection(path: path, readOnly: true, immutable: true, create: false)
+        }
         sqlite3_busy_timeout(db.handle, busyMilliseconds)
         try db.execute("PRAGMA query_only = 1")
         try db.execute("PRAGMA cache_size = -\(cacheSizeKiB)")

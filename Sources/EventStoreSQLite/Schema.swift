@@ -153,6 +153,31 @@ enum Schema {
         "DROP INDEX IF EXISTS events_by_actor;" + terms.createActorIndex(),
     ] }
 
+    /// Checks, without a write lock, that a file opened read-only is a log
+    /// in this build's format (a read-only open cannot upgrade it).
+    static func checkReadable(_ db: SQLiteConnection) throws {
+        let version: Int64
+        do { version = try db.integer("PRAGMA user_version") ?? 0 } catch let error as EventStoreError {
+            if (error.underlying as? SQLiteCode).map({ $0.code & 0xFF == SQLITE_NOTADB }) == true {
+                throw EventStoreError(.notAnEventStore, "'\(db.path)' is not an SQLite database", underlying: error)
+            }
+            throw error
+        }
+        if version == 0 {
+            throw EventStoreError(.notAnEventStore, "'\(db.path)' is not a Caseload event log (no log format recorded)")
+        }
+        if version > currentVersion {
+            throw EventStoreError(
+                .notAnEventStore,
+                "'\(db.path)' has log format \(version), newer than this build's \(currentVersion); upgrade caseload")
+        }
+        if version < currentVersion {
+            throw EventStoreError(
+                .notAnEventStore,
+                "'\(db.path)' has log format \(version), older than this build's \(currentVersion), and a read-only open cannot upgrade it; open it once with a command that writes (such as `caseload replay`)")
+        }
+    }
+
     /// Brings the file up to the current format inside one transaction.
     static func migrate(_ db: SQLiteConnection, _ terms: IndexTerms) throws {
         try db.execute("BEGIN IMMEDIATE")

@@ -58,6 +58,24 @@ import Testing
         await reopened.close()
     }
 
+    @Test func aReadOnlyStoreGetsItsStatisticsWithoutSavingThem() async throws {
+        let script = try await variedHistory()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caseload-ro-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("log.sqlite").path
+        await (try await sqliteCopy(of: script, at: path)).close()
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.readOnly = true
+        let reader = try SQLiteEventStore(path: path, configuration: configuration)
+        let caught = try await StatisticsProjection(store: reader).catchUp()
+        var replayed = MarketplaceFacts()
+        try await StatisticsProjection.fold(script.store, into: &replayed, query: LogQuery())
+        #expect(FactsCodec.encode(caught.facts) == FactsCodec.encode(replayed))
+        #expect(try await reader.loadProjection(named: StatisticsProjection.name) == nil)
+        await reader.close()
+    }
+
     @Test func factsFoldedFromAnotherLogAreRebuilt() async throws {
         let script = try await variedHistory()
         let projection = StatisticsProjection(store: script.store)

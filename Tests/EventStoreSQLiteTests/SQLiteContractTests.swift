@@ -217,6 +217,87 @@ func openStore(
         #expect(throws: EventStoreError.self) { try AuditIndexing(indexedTypes: ["Tab\t"], unindexedActorPrefix: nil) }
     }
 
+    /// A reader opens without the write lock: while another connection holds
+    /// it (a long import), a read-only store opens and reads at once, and
+    /// refuses every write by name.
+    @Test func aReadOnlyStoreReadsWhileAnotherHoldsTheWriteLockAndRefusesWrites() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])
+        await store.close()
+
+        var holder: OpaquePointer?
+        #expect(sqlite3_open(path, &holder) == SQLITE_OK)
+        defer { sqlite3_close(holder) }
+        #expect(sqlite3_exec(holder, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.readOnly = true
+        configuration.busyTimeout = .zero  // any wait for the lock would fail at once
+        let reader = try SQLiteEventStore(path: path, configuration: configuration)
+        #expect(try await reader.head().position == 2)
+        #expect(try await reader.read(LogQuery()).map(\.position) == [1, 2])
+        #expect(try await reader.verify(progress: nil).holds)
+        let refused = try await expectError(EventStoreError.self) {
+            _ = try await reader.append(to: try StreamID("case-2"), expected: .noStream, [sampleEvent(3)])
+        }
+        #expect(refused.code == .readOnly && refused.message.contains("reading only"))
+        #expect(try await expectError(EventStoreError.self) {
+            try await reader.saveProjection(ProjectionState(name: "p", checkpoint: 1, state: []))
+        }.code == .readOnly)
+        #expect(try await expectError(EventStoreError.self) { try await reader.compact() }.code == .readOnly)
+        await reader.close()
+        sqlite3_exec(holder, "ROLLBACK", nil, nil, nil)
+
+        // A read-write open, by contrast, needs the lock for its migration check.
+        var writerConfiguration = SQLiteEventStoreConfiguration()
+        writerConfiguration.busyTimeout = .zero
+        #expect(sqlite3_exec(holder, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        #expect(throws: EventStoreError.self) { try SQLiteEventStore(path: path, configuration: writerConfiguration) }
+        sqlite3_exec(holder, "ROLLBACK", nil, nil, nil)
+    }
+
+    /// Where a reader cannot create the WAL's shared-memory file (a
+    /// read-only directory or mount; here a directory stands in its way,
+    /// which holds even for root), a read-only store still reads the log.
+    @Test func aReadOnlyStoreReadsWhereTheSharedMemoryFileCannotBeMade() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [sampleEvent(1), sampleEvent(2)])
+        await store.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+        try FileManager.default.createDirectory(atPath: path + "-shm", withIntermediateDirectories: false)
+
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.readOnly = true
+        let reader = try SQLiteEventStore(path: path, configuration: configuration)
+        #expect(try await reader.head().position == 2)
+        #expect(try await reader.read(LogQuery()).map(\.position) == [1, 2])
+        #expect(try await reader.verify(progress: nil).holds)
+        await reader.close()
+        // A read-write open cannot work there, and says so.
+        #expect(throws: EventStoreError.self) { _ = try openStore(path) }
+    }
+
+    @Test func aReadOnlyOpenOfAnOlderFormatSaysHowToUpgradeIt() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        let store = try openStore(path)
+        await store.close()
+        try sqlite(path, "PRAGMA user_version = 5")
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.readOnly = true
+        let error = try expectError(EventStoreError.self) { _ = try SQLiteEventStore(path: path, configuration: configuration) }
+        #expect(error.code == .notAnEventStore)
+        #expect(error.message.contains("log format 5, older than this build's 6"))
+        try sqlite(directory.path("other.sqlite"), "CREATE TABLE t (x)")
+        #expect(try expectError(EventStoreError.self) {
+            _ = try SQLiteEventStore(path: directory.path("other.sqlite"), configuration: configuration)
+        }.code == .notAnEventStore)
+    }
+
     /// The indexes' conditions compare UTF-8 bytes: a file that stores text
     /// in UTF-16 (made by hand, with no tables yet) is refused, not written into.
     @Test func aUTF16FileIsRefused() throws {
@@ -421,4 +502,16 @@ struct SQLTestError: Error { var message: String }
         let events = (0..<10).map { sampleEvent(batch * 10 + $0 + 1, payload: payload) }
         _ = try await store.append(to: try StreamID("case-\(batch % 37)"), expected: .any, events)
     }
+}
+
+/// Runs `body`, which must throw an `E`, and returns that error.
+func expectError<E: Error>(_ type: E.Type, _ body: () async throws -> Void) async throws -> E {
+    do { try await body() } catch let error as E { return error }
+    throw SQLTestError(message: "expected a \(E.self) to be thrown")
+}
+
+/// Runs `body`, which must throw an `E`, and returns that error.
+func expectError<E: Error>(_ type: E.Type, _ body: () throws -> Void) throws -> E {
+    do { try body() } catch let error as E { return error }
+    throw SQLTestError(message: "expected a \(E.self) to be thrown")
 }
