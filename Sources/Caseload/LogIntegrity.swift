@@ -38,8 +38,11 @@ public enum LogIntegrity {
         // Every stream is folded from its first event here, so a stream seen
         // for the first time has no earlier events to load.
         let fresh: MarketplaceState.Loader = { _ in [] }
-        let head = try await store.head().position
-        for try await batch in store.batches(LogQuery(limit: 8192)) {
+        // Past a broken link the log cannot be trusted (nor, with a damaged
+        // row, read): the rules are judged up to the event before it.
+        var head = try await store.head().position
+        if let bad = chain.firstBadPosition { head = bad - 1 }
+        for try await batch in store.batches(LogQuery(limit: 8192, upToPosition: head)) {
             for record in batch {
                 let event: CaseloadEvent
                 let actor: CaseloadDomain.Actor

@@ -146,7 +146,9 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             if !chainOnly {
                 let ruleProblems = result.problems.filter { $0.kind != .chain }
-                if ruleProblems.isEmpty {
+                if ruleProblems.isEmpty, let bad = result.chain.firstBadPosition {
+                    print("rules hold up to position \(bad - 1), before the broken link (not judged past it)")
+                } else if ruleProblems.isEmpty {
                     print("rules hold: every event is legal in its stream's order")
                 } else {
                     print("\(ruleProblems.count) events break the rules:")

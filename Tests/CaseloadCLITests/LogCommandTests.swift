@@ -43,6 +43,28 @@ import Testing
         #expect(human.stdout.hasPrefix("chain broken at position 4"))
     }
 
+    /// A row that no longer reads back (a hash or an id of the wrong size, a
+    /// hash stored as text) is a broken link at its position: exit 2, as for
+    /// a changed byte, and the rules are judged only before it.
+    @Test(arguments: [
+        "hash = zeroblob(31)", "hash = 'abc'", "event_id = x'010203'",
+    ])
+    func verifyNamesARowThatNoLongerReadsBack(_ damage: String) throws {
+        let scratch = try Scratch()
+        let db = scratch.path("log.sqlite")
+        let input = (1...6).map { appendLine(stream: "case-\($0)", tag: "t\($0)", count: 1) }.joined(separator: "\n")
+        #expect(try CLI.run(["append", "--db", db, "-"], input: input).status == 0)
+        try execute(db, "PRAGMA ignore_check_constraints = 1; UPDATE events SET \(damage) WHERE position = 4")
+        for flags in [["--chain-only"], []] {
+            let verify = try CLI.run(["verify", "--db", db] + flags)
+            #expect(verify.status == 2, "\(flags): \(verify.stderr)")
+            #expect(verify.stdout.hasPrefix("chain broken at position 4"), "\(flags): \(verify.stdout)")
+        }
+        let json = try CLI.run(["verify", "--db", db, "--json"])
+        #expect(json.status == 2)
+        #expect(json.stdout.contains(#""firstBadPosition":4"#))
+    }
+
     @Test func aMissingDatabaseIsAClearErrorAndCreatesNothing() throws {
         let scratch = try Scratch()
         let db = scratch.path("missing.sqlite")
