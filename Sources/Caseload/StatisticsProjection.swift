@@ -11,8 +11,15 @@ public struct StatisticsProjection: Sendable {
     /// The name its state is saved under.
     public static let name = "statistics-facts"
     public let store: any EventStore
+    /// Positions per chunk and chunks in flight while replaying (nil: the defaults).
+    public var chunkSize: Int?
+    public var parallelism: Int?
 
-    public init(store: any EventStore) { self.store = store }
+    public init(store: any EventStore, chunkSize: Int? = nil, parallelism: Int? = nil) {
+        self.store = store
+        self.chunkSize = chunkSize
+        self.parallelism = parallelism
+    }
 
     /// Reports (position reached, head position).
     public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
@@ -26,7 +33,9 @@ public struct StatisticsProjection: Sendable {
             facts = decoded
         }
         let before = facts.checkpoint
-        try await Self.fold(store, into: &facts, query: LogQuery(after: facts.checkpoint), progress: progress)
+        try await Self.fold(
+            store, into: &facts, query: LogQuery(after: facts.checkpoint), batchSize: chunkSize, parallelism: parallelism,
+            progress: progress)
         if facts.checkpoint != before {
             try await save(facts)
         }
@@ -36,7 +45,8 @@ public struct StatisticsProjection: Sendable {
     /// Rebuilds the facts from position 0, saves and returns them.
     public func rebuild(progress: Progress? = nil) async throws -> MarketplaceFacts {
         var facts = MarketplaceFacts()
-        try await Self.fold(store, into: &facts, query: LogQuery(), progress: progress)
+        try await Self.fold(
+            store, into: &facts, query: LogQuery(), batchSize: chunkSize, parallelism: parallelism, progress: progress)
         try await save(facts)
         return facts
     }
@@ -50,7 +60,9 @@ public struct StatisticsProjection: Sendable {
     /// "what did we believe on that day". Not saved.
     public func facts(knownAt: Timestamp, progress: Progress? = nil) async throws -> MarketplaceFacts {
         var facts = MarketplaceFacts()
-        try await Self.fold(store, into: &facts, query: LogQuery(recordedAtOrBefore: knownAt), progress: progress)
+        try await Self.fold(
+            store, into: &facts, query: LogQuery(recordedAtOrBefore: knownAt), batchSize: chunkSize,
+            parallelism: parallelism, progress: progress)
         return facts
     }
 
