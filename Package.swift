@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "EventStoreTesting", targets: ["EventStoreTesting"]),
         .library(name: "CaseloadDomain", targets: ["CaseloadDomain"]),
         .library(name: "Caseload", targets: ["Caseload"]),
+        .library(name: "CaseloadApplication", targets: ["CaseloadApplication"]),
         .executable(name: "caseload", targets: ["CaseloadCLI"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Debian's libsqlite3 (libsqlite3-dev), the embedded default store.
@@ -97,6 +99,19 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict),
 
+        // The application every front end calls (the CLI now, an HTTP service
+        // next): one configuration opens it, one function per use case, each
+        // returning a value the front end formats. Above Caseload, CaseloadAudit
+        // and CaseloadGenerator, which depend on Caseload, so it cannot live there.
+        .target(
+            name: "CaseloadApplication",
+            dependencies: [
+                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
+                "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit", "CaseloadGenerator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // The `caseload` command: argument parsing and printing only.
         .executableTarget(
             name: "CaseloadCLI",
@@ -143,7 +158,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CaseloadTests",
-            dependencies: ["Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite"],
+            dependencies: [
+                "Caseload", "CaseloadApplication", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite", "CSQLite",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "CaseloadCLITests",
