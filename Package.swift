@@ -112,13 +112,14 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // The `caseload` command: argument parsing and printing only.
+        // The `caseload` command: argument parsing and printing only; it reads
+        // the environment and bootstraps logging, the library never does.
         .executableTarget(
             name: "CaseloadCLI",
             dependencies: [
-                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
-                "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator", "CaseloadAudit",
+                "CaseloadApplication", "EventStore", "CaseloadDomain", "CaseloadCoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 

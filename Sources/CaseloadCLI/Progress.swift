@@ -44,5 +44,6 @@ final class Progress: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if printedAny && Console.stderrIsTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        printedAny = false  // so that finishing twice ends the line once
     }
 }
