@@ -72,8 +72,10 @@ public final class Marketplace: Sendable {
 
 /// Opens the application, runs `body` with it, and closes it whatever
 /// `body` does: the one place a front end opens and closes the log.
+/// `body` runs in the caller's isolation, so it may use the caller's state.
 public func withMarketplace<Result>(
-    _ configuration: CaseloadConfiguration, _ body: (Marketplace) async throws -> Result
+    _ configuration: CaseloadConfiguration, isolation: isolated (any Actor)? = #isolation,
+    _ body: (Marketplace) async throws -> Result
 ) async throws -> Result {
     let marketplace = try Marketplace.open(configuration)
     let result: Result

@@ -122,10 +122,11 @@ enum Edge {
 /// Opens the application for one command, runs `body`, and always closes
 /// it; any error becomes a message and an exit code (see ``failure(_:)``).
 func withApplication<Result>(
-    _ configuration: CaseloadConfiguration, _ body: (Marketplace) async throws -> Result
+    _ configuration: CaseloadConfiguration, isolation: isolated (any Actor)? = #isolation,
+    _ body: (Marketplace) async throws -> Result
 ) async throws -> Result {
     do {
-        return try await withMarketplace(configuration, body)
+        return try await withMarketplace(configuration, isolation: isolation, body)
     } catch {
         throw failure(error)
     }
