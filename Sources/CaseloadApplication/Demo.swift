@@ -1,4 +1,4 @@
-public import Caseload
+import Caseload
 public import CaseloadCoding
 import Foundation
 
@@ -77,15 +77,21 @@ public struct DemoReport: Sendable {
     private func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 }
 
+/// How far the demo has come.
+public enum DemoProgress: Sendable {
+    case generating(GenerationProgress)
+    /// The history is written; the replay begins.
+    case replayStarted
+    case replaying(done: Int64, total: Int64)
+}
+
 extension Marketplace {
     /// Runs the demo: replaces the file at `request.path` with a generated
     /// history (durability `normal`: a generated history is rewritten, not
     /// kept), replays it, rates every therapist under the two rules, and
     /// reports. `configuration` supplies everything but the store and its durability.
     public static func demo(
-        _ request: DemoRequest, configuration: CaseloadConfiguration,
-        generation progress: (@Sendable (GenerationProgress) -> Void)? = nil,
-        replay replayProgress: StatisticsProjection.Progress? = nil
+        _ request: DemoRequest, configuration: CaseloadConfiguration, progress: (@Sendable (DemoProgress) -> Void)? = nil
     ) async throws -> DemoReport {
         guard request.rules.count == 2 else {
             throw ApplicationError(.invalidArgument, "the demo compares two rules, not \(request.rules.count)")
@@ -103,9 +109,10 @@ extension Marketplace {
         let (summary, facts, generated, replayed) = try await withMarketplace(configuration) { marketplace in
             let parameters = GeneratorParameters(
                 therapists: request.therapists, months: request.months, seed: request.seed, profileViews: true)
-            let summary = try await marketplace.generate(parameters, progress: progress)
+            let summary = try await marketplace.generate(parameters) { progress?(.generating($0)) }
             let generated = ContinuousClock.now
-            let facts = try await marketplace.projection.rebuild(progress: replayProgress)
+            progress?(.replayStarted)
+            let facts = try await marketplace.projection.rebuild { progress?(.replaying(done: $0, total: $1)) }
             return (summary, facts, generated, ContinuousClock.now)
         }
         let asOf = Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt)

@@ -34,7 +34,7 @@ public final class Marketplace: Sendable {
         case .sqlite(let path):
             let store = try SQLiteEventStore(path: path, configuration: configuration.sqliteConfiguration)
             configuration.logger.debug("opened the log", metadata: ["path": "\(path)", "readOnly": "\(configuration.readOnly)"])
-            return Marketplace(store: store, sqlite: store, configuration: configuration)
+            return Marketplace(store: store, configuration: configuration)
         }
     }
 
@@ -42,12 +42,6 @@ public final class Marketplace: Sendable {
     package init(store: any EventStore, configuration: CaseloadConfiguration) {
         self.store = store
         self.sqlite = store as? SQLiteEventStore
-        self.configuration = configuration
-    }
-
-    private init(store: any EventStore, sqlite: SQLiteEventStore?, configuration: CaseloadConfiguration) {
-        self.store = store
-        self.sqlite = sqlite
         self.configuration = configuration
     }
 

@@ -43,9 +43,16 @@ struct DemoCommand: AsyncParsableCommand {
         let report: DemoReport
         do {
             report = try await Marketplace.demo(
-                request, configuration: Edge.configuration(CaseloadConfiguration(store: .sqlite(path: path))),
-                generation: { generating.update(Int64($0.events), Int64($0.plannedEvents)) },
-                replay: { generating.finish(); replaying.update($0, $1) })
+                request, configuration: Edge.configuration(CaseloadConfiguration(store: .sqlite(path: path)))
+            ) { step in
+                switch step {
+                case .generating(let p): generating.update(Int64(p.events), Int64(p.plannedEvents))
+                case .replayStarted:
+                    generating.finish()
+                    replaying.restart()
+                case .replaying(let done, let total): replaying.update(done, total)
+                }
+            }
         } catch {
             generating.finish()
             replaying.finish()

@@ -6,7 +6,7 @@ final class Progress: @unchecked Sendable {
     // @unchecked: `lock` guards every mutable field.
     private let lock = NSLock()
     private let label: String
-    private let started = Date()
+    private var started = Date()
     private lazy var lastPrinted = started
     private var printedAny = false
 
@@ -38,6 +38,14 @@ final class Progress: @unchecked Sendable {
         } else {
             FileHandle.standardError.write(Data("\(text)\n".utf8))
         }
+    }
+
+    /// Counts time from now (for work that starts after the progress was made).
+    func restart() {
+        lock.lock()
+        defer { lock.unlock() }
+        started = Date()
+        lastPrinted = started
     }
 
     func finish() {
