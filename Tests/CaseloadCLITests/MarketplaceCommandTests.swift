@@ -118,3 +118,21 @@ let marketplaceLines: [String] = [
         #expect(result.stderr.contains("nothing was imported"))
     }
 }
+
+@Suite struct CommandOptions {
+    @Test func onlyTheCommandsThatAppendOfferDurability() throws {
+        for command in [["import"], ["append"], ["erase", "client"], ["generate"]] {
+            #expect(try CLI.run(command + ["--help"]).stdout.contains("--durability"), "\(command)")
+        }
+        for command in [["stats"], ["ratings"], ["compare"], ["explain"], ["replay"], ["log"], ["head"], ["verify"],
+                        ["audit", "case"], ["audit", "actor"], ["audit", "exclusions"]] {
+            #expect(!(try CLI.run(command + ["--help"]).stdout.contains("--durability")), "\(command)")
+        }
+    }
+
+    @Test func twoOutputFormatsAtOnceAreAUsageError() throws {
+        let result = try CLI.run(["stats", "--db", "unused.sqlite", "--json", "--csv"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--csv"), "\(result.stderr)")
+    }
+}
