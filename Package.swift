@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "EventStoreTesting", targets: ["EventStoreTesting"]),
         .library(name: "CaseloadDomain", targets: ["CaseloadDomain"]),
         .library(name: "Caseload", targets: ["Caseload"]),
+        .library(name: "CaseloadApplication", targets: ["CaseloadApplication"]),
         .executable(name: "caseload", targets: ["CaseloadCLI"]),
     ],
     dependencies: [
@@ -81,9 +82,8 @@ let package = Package(
         .target(
             name: "Caseload",
             dependencies: [
-                "CaseloadDomain", "EventStore", "EventStoreSQLite", "CaseloadCoding", "CaseloadStatistics", "CaseloadRatings",
+                "CaseloadDomain", "EventStore", "CaseloadCoding", "CaseloadStatistics", "CaseloadRatings",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -100,12 +100,25 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strict),
 
-        // The `caseload` command: argument parsing and printing only.
+        // The application every front end calls (the CLI now, an HTTP service
+        // next): one configuration opens it, one function per use case, each
+        // returning a value the front end formats. Above Caseload, CaseloadAudit
+        // and CaseloadGenerator, which depend on Caseload, so it cannot live there.
+        .target(
+            name: "CaseloadApplication",
+            dependencies: [
+                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
+                "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit", "CaseloadGenerator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // The `caseload` command: argument parsing and printing only; it reads
+        // the environment and bootstraps logging, the library never does.
         .executableTarget(
             name: "CaseloadCLI",
             dependencies: [
-                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
-                "CaseloadStatistics", "CaseloadRatings", "CaseloadGenerator", "CaseloadAudit",
+                "CaseloadApplication", "EventStore", "CaseloadDomain", "CaseloadCoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,8 +128,8 @@ let package = Package(
         .executableTarget(
             name: "CaseloadBench",
             dependencies: [
-                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding", "CaseloadGenerator",
-                "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit",
+                "Caseload", "CaseloadApplication", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
+                "CaseloadGenerator", "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -148,7 +161,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CaseloadTests",
-            dependencies: ["Caseload", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite", "CSQLite"],
+            dependencies: [
+                "Caseload", "CaseloadApplication", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite", "CSQLite",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "CaseloadCLITests",

@@ -22,10 +22,23 @@ public struct ImportSummary: Sendable, Hashable {
 }
 
 /// A line that stopped an import: nothing of the file was stored.
+///
+/// The error that stopped it is kept as it was thrown (a `DomainError` for a
+/// line the rules refuse, an `EventStoreError` for a store that failed under
+/// it), so a front end can tell a bad line from a broken database.
 public struct ImportError: Error, Sendable, CustomStringConvertible {
     /// 1-based line number in the file.
     public var line: Int
     public var message: String
+    /// What stopped the import at this line, if another error did.
+    public var underlying: (any Error)?
+
+    public init(line: Int, message: String, underlying: (any Error)? = nil) {
+        self.line = line
+        self.message = message
+        self.underlying = underlying
+    }
+
     public var description: String { "line \(line): \(message)" }
 }
 
@@ -139,9 +152,9 @@ public enum Importer {
             } catch let error as ImportError {
                 throw error
             } catch let error as DomainError {
-                throw ImportError(line: number, message: error.message)
+                throw ImportError(line: number, message: error.message, underlying: error)
             } catch {
-                throw ImportError(line: number, message: "\(error)")
+                throw ImportError(line: number, message: "\(error)", underlying: error)
             }
             if number % 10_000 == 0 { progress?(number, parser.bytesRead, reader.totalBytes) }
           }
@@ -149,7 +162,7 @@ public enum Importer {
         do {
             try flush(&transaction)
         } catch {
-            throw ImportError(line: summary.lines, message: "\(error)")
+            throw ImportError(line: summary.lines, message: "\(error)", underlying: error)
         }
         progress?(summary.lines, parser.bytesRead, reader.totalBytes)
         return summary

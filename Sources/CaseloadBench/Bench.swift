@@ -1,4 +1,5 @@
 import Caseload
+import CaseloadApplication
 import CaseloadCoding
 import CaseloadDomain
 import EventStore
@@ -90,11 +91,27 @@ struct Figure {
     }
 }
 
-/// The measuring knobs from this executable's environment (see `MeasuringKnobs`).
-let benchKnobs = MeasuringKnobs(environment: ProcessInfo.processInfo.environment)
+/// The store and replay settings every benchmark uses: the defaults with the
+/// measuring knobs of this executable's environment (see
+/// `CaseloadConfiguration.applyingMeasuringKnobs`); with
+/// CASELOAD_WRITER_STATS=1 the store logs its writer's counts to standard
+/// error when it closes. (The location is not used: each benchmark opens its
+/// own files with `Knobs.store`.)
+enum Knobs {
+    static let configuration: CaseloadConfiguration = {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = CaseloadConfiguration(store: .sqlite(path: "-"))
+            .applyingMeasuringKnobs(environment)
+        if environment["CASELOAD_WRITER_STATS"] != nil {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            configuration.logger = Logger(label: "caseload-bench")
+            configuration.logger.logLevel = .debug
+        }
+        return configuration
+    }()
 
-/// Standard error, for the store's writer statistics when they are asked for.
-let benchLogger: Logger = {
-    LoggingSystem.bootstrap(StreamLogHandler.standardError)
-    return Logger(label: "caseload-bench")
-}()
+    /// The SQLite store's settings, to be adjusted by each benchmark.
+    static func storeConfiguration() -> SQLiteEventStoreConfiguration { configuration.sqliteConfiguration }
+
+    static var replay: ReplayTuning { configuration.replay }
+}

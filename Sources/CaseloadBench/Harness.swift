@@ -55,9 +55,7 @@ final class Harness {
 
     /// Opens a log that must already exist.
     func openExisting(_ path: String) throws -> SQLiteEventStore {
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.auditIndexing = .marketplace
-        benchKnobs.apply(to: &configuration, logger: benchLogger)
+        var configuration = Knobs.storeConfiguration()
         configuration.createIfMissing = false
         return try SQLiteEventStore(path: path, configuration: configuration)
     }
@@ -72,7 +70,8 @@ final class Harness {
         let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         var decoded = 0
-        try await DecodedLog.forEachChunk(store, query: LogQuery(), tuning: benchKnobs.replay) { chunk, _, _ in decoded += chunk.count }
+        try await DecodedLog.forEachChunk(
+            store, query: LogQuery(), tuning: Knobs.replay) { chunk, _, _ in decoded += chunk.count }
         let seconds = (ContinuousClock.now - start).seconds
         return (decoded, Double(decoded) / seconds, (processCPUSeconds() - cpuStart) * 1e9 / Double(max(1, decoded)))
     }
@@ -160,9 +159,7 @@ final class Harness {
 
     func freshStore(_ name: String, durability: Durability = .full) throws -> SQLiteEventStore {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(name) + suffix) }
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.auditIndexing = .marketplace
-        benchKnobs.apply(to: &configuration, logger: benchLogger)
+        var configuration = Knobs.storeConfiguration()
         configuration.durability = durability
         return try SQLiteEventStore(path: path(name), configuration: configuration)
     }

@@ -27,9 +27,7 @@ extension Harness {
         let parameters = historyParameters()
         let historyPath = path("history.sqlite")
         let linesPath = path("history.jsonl")
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.auditIndexing = .marketplace
-        benchKnobs.apply(to: &configuration, logger: benchLogger)
+        var configuration = Knobs.storeConfiguration()
         configuration.durability = .normal
 
         // Generate once (its rate is a figure too), then write the same history as import lines.
@@ -73,7 +71,7 @@ extension Harness {
             var rates: [Double] = []
             for _ in 0..<options.runs {
                 let start = ContinuousClock.now
-                let facts = try await StatisticsProjection(store: store, tuning: benchKnobs.replay).rebuild()
+                let facts = try await StatisticsProjection(store: store, tuning: Knobs.replay).rebuild()
                 rates.append(Double(facts.checkpoint) / (ContinuousClock.now - start).seconds)
             }
             record(Figure(
@@ -90,7 +88,7 @@ extension Harness {
             for _ in 0..<options.runs {
                 for (rules, sink) in [([builtins[0]], 0), (ten, 1)] {
                     let start = ContinuousClock.now
-                    let facts = try await StatisticsProjection(store: store, tuning: benchKnobs.replay).rebuild()
+                    let facts = try await StatisticsProjection(store: store, tuning: Knobs.replay).rebuild()
                     let asOf = Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt)
                     let results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
                     if results.count > 1 { _ = RatingComparison.compare(results) }

@@ -1,10 +1,7 @@
 import ArgumentParser
-import Caseload
-import CaseloadAudit
+import CaseloadApplication
 import CaseloadCoding
 import CaseloadDomain
-import CaseloadStatistics
-import EventStoreSQLite
 
 /// `caseload audit case|actor|exclusions`: what happened, who did it, and
 /// which chats were left out of statistics — each from an index of the log.
@@ -28,19 +25,15 @@ struct AuditCommand: AsyncParsableCommand {
             commandName: "case",
             abstract: "A case's timeline: every event with its time, actor, what it changed and its position.")
 
-        @OptionGroup var store: StoreOptions
+        @OptionGroup var store: ReadOptions
         @Argument(help: "The case id (the stream is case-<id>).") var id: String
-        @Flag(help: "A JSON object with the case and its events.") var json = false
+        @Flag var format: TableOrJSON = .table
 
         func run() async throws {
-            let log = try openForReading(store)
-            do {
-                let timeline = try await Audit(store: log).timeline(ofCase: id)
-                await log.close()
-                print(json ? AuditReport.json(timeline) : AuditReport.table(timeline), terminator: json ? "\n" : "")
-            } catch {
-                await log.close()
-                throw auditFailure(error)
+            let timeline = try await withApplication(store.configuration) { app in try await app.caseTimeline(id) }
+            switch format {
+            case .json: print(AuditReport.json(timeline))
+            case .table: print(AuditReport.table(timeline), terminator: "")
             }
         }
     }
@@ -50,11 +43,11 @@ struct AuditCommand: AsyncParsableCommand {
             commandName: "actor",
             abstract: "Everything one actor did, in position order, from the actor index.")
 
-        @OptionGroup var store: StoreOptions
+        @OptionGroup var store: ReadOptions
         @Argument(help: "The actor, kind:id: client:k1, therapist:t7, support:agent-7, system:antifraud.") var actor: String
         @Option(help: ArgumentHelp("Only events that occurred at or after this time.", valueName: "time")) var since: String?
         @Option(help: ArgumentHelp("Only events that occurred at or before this time.", valueName: "time")) var until: String?
-        @Flag(help: "A JSON object with the actor, the bounds and the events.") var json = false
+        @Flag var format: TableOrJSON = .table
 
         func validate() throws {
             _ = try parseTime(since, "--since")
@@ -63,20 +56,16 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let since = try parseTime(since, "--since"), until = try parseTime(until, "--until")
-            let log = try openForReading(store)
-            do {
-                // Batch by batch: an actor such as system:web may have millions of events.
-                var table = AuditReport.ActionsTable(actor: actor)
-                var document = AuditReport.ActionsJSON(actor: actor, since: since, until: until)
-                try await Audit(store: log).forEachAction(of: actor, since: since, until: until) { entries in
+            let json = format == .json
+            // Printed batch by batch: an actor such as system:web may have millions of events.
+            var table = AuditReport.ActionsTable(actor: actor)
+            var document = AuditReport.ActionsJSON(actor: actor, since: since, until: until)
+            try await withApplication(store.configuration) { app in
+                try await app.actions(of: actor, since: since, until: until) { entries in
                     print(json ? document.events(entries) : table.rows(entries), terminator: "")
                 }
-                await log.close()
-                print(json ? document.closing() : table.footer(), terminator: json ? "\n" : "")
-            } catch {
-                await log.close()
-                throw auditFailure(error)
             }
+            print(json ? document.closing() : table.footer(), terminator: json ? "\n" : "")
         }
     }
 
@@ -90,7 +79,7 @@ struct AuditCommand: AsyncParsableCommand {
                 request's, the revoked exclusion's.
                 """)
 
-        @OptionGroup var store: StoreOptions
+        @OptionGroup var store: ReadOptions
         @Option(help: "Only cases of this therapist.") var therapist: String?
         @Option(help: "Only events by this agent: agent-7 (a support agent) or kind:id such as system:antifraud.") var agent: String?
         @Option(help: ArgumentHelp(
@@ -98,7 +87,7 @@ struct AuditCommand: AsyncParsableCommand {
         var reason: String?
         @Option(help: ArgumentHelp("Only events that occurred at or after this time.", valueName: "time")) var since: String?
         @Option(help: ArgumentHelp("Only events that occurred at or before this time.", valueName: "time")) var until: String?
-        @Flag(help: "A JSON array of rows.") var json = false
+        @Flag var format: TableOrJSON = .table
 
         func validate() throws { _ = try filter() }
 
@@ -119,14 +108,10 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let filter = try filter()
-            let log = try openForReading(store)
-            do {
-                let rows = try await Audit(store: log).exclusions(filter)
-                await log.close()
-                print(json ? AuditReport.json(rows) : AuditReport.table(rows), terminator: json ? "\n" : "")
-            } catch {
-                await log.close()
-                throw auditFailure(error)
+            let rows = try await withApplication(store.configuration) { app in try await app.exclusions(filter) }
+            switch format {
+            case .json: print(AuditReport.json(rows))
+            case .table: print(AuditReport.table(rows), terminator: "")
             }
         }
     }
@@ -148,19 +133,17 @@ struct ExplainCommand: AsyncParsableCommand {
               caseload explain --db demo.sqlite --therapist t007 --metric returnRate --as-of 2024-06-01 --json
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
     @OptionGroup var time: TimeOptions
     @Option(help: "The therapist.") var therapist: String
     @Option(help: "The figure, as `caseload stats --json` names it (see below).") var metric: String
     @Option(help: "Only the last N days up to the as-of date (default: all history).") var days: Int?
     @Flag(name: .customLong("no-exclusions"), help: "Count excluded chats as ordinary inquiries.") var ignoreExclusions = false
     @Flag(name: .customLong("no-refusals"), help: "Count refused cases in retention.") var ignoreRefusals = false
-    @Flag(help: "A JSON object.") var json = false
+    @Flag var format: TableOrJSON = .table
 
     func validate() throws {
         if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
-        _ = try time.parse(time.asOf, "--as-of")
-        _ = try time.parse(time.knownAt, "--known-at")
         guard StatisticsExplainer.metricNames.contains(metric) else {
             throw ValidationError(
                 "--metric: no figure '\(metric)'; choose one of \(StatisticsExplainer.metricNames.joined(separator: ", "))")
@@ -168,42 +151,18 @@ struct ExplainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let knownAt = try time.parse(time.knownAt, "--known-at")
-        let log = try openForReading(store)
-        do {
-            let (facts, asOf) = try await time.facts(log, progress: Progress(label: "replayed"))
-            let window = StatisticsWindow(days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals)
-            let explanation = try await Audit(store: log).explain(
-                metric: metric, therapistId: therapist, window: window, asOf: asOf, facts: facts, knownAt: knownAt)
-            await log.close()
-            print(json ? AuditReport.json(explanation) : AuditReport.table(explanation), terminator: json ? "\n" : "")
-        } catch {
-            await log.close()
-            throw auditFailure(error)
+        let request = ExplainRequest(
+            therapist: therapist, metric: metric,
+            statistics: StatisticsRequest(
+                time: try time.reportTime(), days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals))
+        let progress = Progress(label: "replayed")
+        let explanation = try await withApplication(store.configuration) { app in
+            defer { progress.finish() }
+            return try await app.explain(request) { progress.update($0, $1) }
         }
-    }
-}
-
-private func openForReading(_ store: StoreOptions) throws -> SQLiteEventStore {
-    do { return try store.open(create: false) } catch { throw failure(error) }
-}
-
-private func parseTime(_ text: String?, _ option: String) throws -> Timestamp? {
-    guard let text else { return nil }
-    do { return try Timestamp(userInput: text) } catch {
-        throw ValidationError("\(option): \(error) (use 2024-06-01 or 2024-06-01T12:00:00Z)")
-    }
-}
-
-/// Audit errors to a message and an exit status: 1 for what is not there,
-/// 64 for a question that cannot be asked, 70 for a defect; others as `failure`.
-private func auditFailure(_ error: any Error) -> any Error {
-    if let exit = error as? ExitCode { return exit }
-    guard let error = error as? AuditError else { return failure(error) }
-    Console.error(error.message)
-    switch error.code {
-    case .unknownMetric, .invalidActor, .invalidArgument: return ExitCode(64)
-    case .explanationIncomplete: return ExitCode(70)
-    default: return ExitCode(1)
+        switch format {
+        case .json: print(AuditReport.json(explanation))
+        case .table: print(AuditReport.table(explanation), terminator: "")
+        }
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
+import Logging
 
-/// The `caseload` command: argument parsing and printing only; all work is
-/// done by the library modules.
+/// The `caseload` command: argument parsing and printing only; every command
+/// calls one function of the application (`Marketplace`) and prints its answer.
 @main
 struct CaseloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,4 +18,10 @@ struct CaseloadCommand: AsyncParsableCommand {
             DemoCommand.self, GenerateCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
             ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,
         ])
+
+    /// Logging is bootstrapped here, by the executable, never by a library.
+    static func main() async {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        await main(nil)
+    }
 }

@@ -1,8 +1,7 @@
 import ArgumentParser
-import Caseload
+import CaseloadApplication
 import CaseloadCoding
 import CaseloadDomain
-import EventStoreSQLite
 import Foundation
 
 struct EraseCommand: AsyncParsableCommand {
@@ -22,38 +21,29 @@ struct EraseClientCommand: AsyncParsableCommand {
             The log never held the data: its hash chain still verifies and statistics do not change.
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: AppendOptions
     @Argument(help: "The client id.") var clientId: String
     @Option(help: "Who erases: support:ID or system:NAME.") var actor: String = "system:erasure"
-    @Flag(help: "Print a JSON object.") var json = false
+    @Flag var format: TextOrJSON = .text
 
     func run() async throws {
         let by: CaseloadDomain.Actor
         do { by = try CaseloadDomain.Actor(parsing: actor) } catch { throw ValidationError("--actor: \(error)") }
-        let log: SQLiteEventStore
-        do { log = try store.open(create: false) } catch { throw failure(error) }
-        do {
-            var ids = EventIDGenerator.random()
-            let now = Timestamp(Date())
-            let recorded = try await PersonalDataVault.eraseClient(clientId, by: by, at: now, eventID: ids.next(at: now), in: log)
-            await log.close()
-            let records = (try? recorded.domainEvent()).flatMap { event -> Int? in
-                if case .clientDataErased(let erased) = event { return erased.records } else { return nil }
-            } ?? 0
-            if json {
-                var writer = JSONWriter()
-                writer.beginObject()
-                writer.key("clientId"); writer.string(clientId)
-                writer.key("records"); writer.int(records)
-                writer.key("position"); writer.int(recorded.position)
-                writer.endObject()
-                print(writer.text)
-            } else {
-                print("erased \(records) sealed value\(records == 1 ? "" : "s") of client \(clientId); recorded at position \(recorded.position); file compacted")
-            }
-        } catch {
-            await log.close()
-            throw failure(error)
+        let erasure = try await withApplication(store.configuration(create: false)) { app in
+            try await app.eraseClient(clientId, by: by, at: Timestamp(Date()))
+        }
+        switch format {
+        case .json:
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("clientId"); writer.string(erasure.clientId)
+            writer.key("records"); writer.int(erasure.records)
+            writer.key("position"); writer.int(erasure.position)
+            writer.endObject()
+            print(writer.text)
+        case .text:
+            let records = erasure.records
+            print("erased \(records) sealed value\(records == 1 ? "" : "s") of client \(clientId); recorded at position \(erasure.position); file compacted")
         }
     }
 }

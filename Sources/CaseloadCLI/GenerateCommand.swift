@@ -1,9 +1,7 @@
 import ArgumentParser
-import Caseload
+import CaseloadApplication
 import CaseloadCoding
 import CaseloadDomain
-import CaseloadGenerator
-import EventStoreSQLite
 import Foundation
 
 struct GenerateCommand: AsyncParsableCommand {
@@ -44,7 +42,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "The seed: the same seed gives the same events.") var seed: UInt64 = 1
     @Option(help: ArgumentHelp("The platform's launch date, UTC.", valueName: "YYYY-MM-DD")) var start: String = "2024-01-01"
     @Flag(help: "Also generate profile views (then most of the events).") var views = false
-    @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag var format: TextOrJSON = .text
 
     func validate() throws {
         guard (db == nil) != (jsonl == nil) else { throw ValidationError("give exactly one of --db PATH and --jsonl PATH") }
@@ -61,8 +59,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let generator = HistoryGenerator(parameters: try parameters())
-
+        let parameters = try parameters()
         let progress = Progress(label: "generated")
         let report: @Sendable (GenerationProgress) -> Void = { state in
             progress.update(
@@ -71,38 +68,23 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let summary: GenerationSummary
         if let jsonl {
-            do {
-                summary = try generator.writeJSONLines(to: jsonl, progress: report)
-                progress.finish()
-            } catch {
+            do { summary = try Marketplace.writeHistory(parameters, toJSONLines: jsonl, progress: report) } catch {
                 progress.finish()
                 throw failure(error)
             }
         } else {
-            let path = db!
-            var configuration = SQLiteEventStoreConfiguration()
-            configuration.auditIndexing = .marketplace
-            Edge.knobs.apply(to: &configuration, logger: Edge.logger)
-            configuration.durability = durability == .full ? .full : .normal
-            let log: SQLiteEventStore
-            do { log = try SQLiteEventStore(path: path, configuration: configuration) } catch { throw failure(error) }
-            do {
-                summary = try await generator.generate(into: log, progress: report)
-                progress.finish()
-            } catch {
-                progress.finish()
-                await log.close()
-                if let error = error as? GeneratorError, error.code == .ruleViolation {
-                    Console.error("\(error.message)")
-                    throw ExitCode(70)  // EX_SOFTWARE: an internal error
-                }
-                throw failure(error)
+            var configuration = CaseloadConfiguration(store: .sqlite(path: db!))
+            configuration.durability = durability.level
+            summary = try await withApplication(Edge.configuration(configuration)) { app in
+                defer { progress.finish() }
+                return try await app.generate(parameters, progress: report)
             }
-            await log.close()
         }
-        if json {
-            print(Self.json(summary, plannedEvents: generator.plannedEvents, db: db, jsonl: jsonl))
-        } else {
+        progress.finish()
+        switch format {
+        case .json:
+            print(Self.json(summary, plannedEvents: HistoryGenerator(parameters: parameters).plannedEvents, db: db, jsonl: jsonl))
+        case .text:
             print(Self.text(summary, destination: db ?? jsonl!))
         }
     }

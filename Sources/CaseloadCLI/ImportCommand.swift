@@ -1,7 +1,6 @@
 import ArgumentParser
-import Caseload
+import CaseloadApplication
 import CaseloadCoding
-import EventStoreSQLite
 import Foundation
 
 struct ImportCommand: AsyncParsableCommand {
@@ -21,35 +20,24 @@ struct ImportCommand: AsyncParsableCommand {
             and the event carries only a reference (clientNameRef); `caseload erase client` destroys it.
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: AppendOptions
     @Argument(help: "A JSON Lines file, or - for standard input.") var file: String
-    @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag var format: TextOrJSON = .text
 
     func run() async throws {
-        let log = try open()
         let progress = Progress(label: "imported lines")
-        let summary: ImportSummary
-        do {
-            summary = try await Importer.importFile(file, into: log) { lines, bytes, total in
+        let summary = try await withApplication(store.configuration(create: true)) { app in
+            defer { progress.finish() }
+            return try await app.importLines(from: file) { lines, bytes, total in
                 if let total, total > 0 {
                     progress.update(Int64(bytes), Int64(total), unit: "bytes", extra: "\(lines) lines")
                 } else {
                     progress.update(Int64(lines), 0)
                 }
             }
-            progress.finish()
-        } catch let error as ImportError {
-            progress.finish()
-            await log.close()
-            Console.error("\(error) — nothing was imported")
-            throw ExitCode(1)
-        } catch {
-            progress.finish()
-            await log.close()
-            throw failure(error)
         }
-        await log.close()
-        if json {
+        switch format {
+        case .json:
             var writer = JSONWriter()
             writer.beginObject()
             writer.key("lines"); writer.int(summary.lines)
@@ -60,7 +48,7 @@ struct ImportCommand: AsyncParsableCommand {
             writer.key("lastPosition"); if let p = summary.lastPosition { writer.int(p) } else { writer.null() }
             writer.endObject()
             print(writer.text)
-        } else {
+        case .text:
             var text = "imported \(summary.appended) events from \(summary.lines) lines"
             if let first = summary.firstPosition, let last = summary.lastPosition { text += " (positions \(first)–\(last))" }
             if summary.skipped > 0 { text += "; skipped \(summary.skipped) already in the log" }
@@ -69,9 +57,5 @@ struct ImportCommand: AsyncParsableCommand {
                 Console.note("note: \(summary.clientNamesStored) client name\(summary.clientNamesStored == 1 ? "" : "s") went to the personal-data vault (encrypted, erasable), not the log")
             }
         }
-    }
-
-    private func open() throws -> SQLiteEventStore {
-        do { return try store.open(create: true) } catch { throw failure(error) }
     }
 }

@@ -1,8 +1,7 @@
 import ArgumentParser
+import CaseloadApplication
 import CaseloadCoding
 import EventStore
-import EventStoreSQLite
-import Caseload
 import Foundation
 
 struct LogCommand: AsyncParsableCommand {
@@ -16,29 +15,27 @@ struct LogCommand: AsyncParsableCommand {
               caseload log --db demo.sqlite --json > events.json
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
     @Option(help: "Start at this position (1 = the first event).") var from: Int64 = 1
     @Option(help: "Only this stream.") var stream: String?
     @Option(help: "Only this event type (repeat for several).") var type: [String] = []
     @Option(help: "At most this many events.") var limit: Int?
-    @Flag(help: "A JSON array of events (see EventSchemas/recorded-event.schema.json).") var json = false
+    @Flag var format: TableOrJSON = .table
+
+    func validate() throws {
+        guard from >= 1 else { throw ValidationError("--from must be 1 or more") }
+    }
 
     func run() async throws {
-        guard from >= 1 else { throw ValidationError("--from must be 1 or more") }
-        let log: SQLiteEventStore
-        do { log = try store.open(create: false) } catch { throw failure(error) }
-        var query = LogQuery(after: from - 1, limit: min(limit ?? 5000, 5000))
-        query.types = type.isEmpty ? nil : Set(type)
-        do {
-            query.stream = try stream.map { try StreamID($0) }
-        } catch { throw failure(error) }
+        let selection = LogSelection(from: from, stream: stream, types: type.isEmpty ? nil : Set(type), limit: limit)
+        let json = format == .json
         var out = OutputBuffer()
         var printed = 0
         if json { out.append("[") }
-        do {
-            for try await batch in log.batches(query) {
+        defer { out.flush() }
+        try await withApplication(store.configuration) { app in
+            for try await batch in try app.log(selection) {
                 for event in batch {
-                    if let limit, printed >= limit { break }
                     if json {
                         var writer = JSONWriter(capacity: 512)
                         event.writeJSON(into: &writer)
@@ -51,16 +48,9 @@ struct LogCommand: AsyncParsableCommand {
                     }
                     printed += 1
                 }
-                if let limit, printed >= limit { break }
             }
-        } catch {
-            out.flush()
-            await log.close()
-            throw failure(error)
         }
         if json { out.append(printed == 0 ? "]\n" : "\n]\n") }
-        out.flush()
-        await log.close()
     }
 }
 
@@ -68,28 +58,25 @@ struct HeadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "head", abstract: "Print the last position of the log, its hash and commit time.")
 
-    @OptionGroup var store: StoreOptions
-    @Flag(help: "Print a JSON object.") var json = false
+    @OptionGroup var store: ReadOptions
+    @Flag var format: TextOrJSON = .text
 
     func run() async throws {
-        do {
-            let log = try store.open(create: false)
-            let head = try await log.head()
-            await log.close()
-            if json {
-                var writer = JSONWriter()
-                writer.beginObject()
-                writer.key("position"); writer.int(head.position)
-                writer.key("hash"); writer.string(head.hash.hex)
-                writer.key("recordedAt"); writer.optionalString(head.recordedAt?.iso8601)
-                writer.endObject()
-                print(writer.text)
-            } else {
-                print("position \(head.position)")
-                print("hash \(head.hash.hex)")
-                print("recorded \(head.recordedAt?.iso8601 ?? "-")")
-            }
-        } catch { throw failure(error) }
+        let head = try await withApplication(store.configuration) { app in try await app.head() }
+        switch format {
+        case .json:
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("position"); writer.int(head.position)
+            writer.key("hash"); writer.string(head.hash.hex)
+            writer.key("recordedAt"); writer.optionalString(head.recordedAt?.iso8601)
+            writer.endObject()
+            print(writer.text)
+        case .text:
+            print("position \(head.position)")
+            print("hash \(head.hash.hex)")
+            print("recorded \(head.recordedAt?.iso8601 ?? "-")")
+        }
     }
 }
 
@@ -104,19 +91,17 @@ struct VerifyCommand: AsyncParsableCommand {
             other than marketplace events, such as ones written with `caseload append`).
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
     @Flag(name: .customLong("chain-only"), help: "Check only the hash chain.") var chainOnly = false
-    @Flag(help: "Print a JSON object.") var json = false
+    @Flag var format: TextOrJSON = .text
 
     func run() async throws {
-        let result: (chain: ChainVerification, problems: [IntegrityProblem])
-        do {
-            let log = try store.open(create: false)
-            let progress = Progress(label: "verified")
-            result = try await LogIntegrity.check(log, rules: !chainOnly) { done, total in progress.update(done, total) }
-            progress.finish()
-            await log.close()
-        } catch { throw failure(error) }
+        let progress = Progress(label: "verified")
+        let result = try await withApplication(store.configuration) { app in
+            defer { progress.finish() }
+            return try await app.verify(rules: !chainOnly) { done, total in progress.update(done, total) }
+        }
+        let json = format == .json
         let chain = result.chain
         if json {
             var writer = JSONWriter()
@@ -173,37 +158,23 @@ struct AppendCommand: AsyncParsableCommand {
             Domain events go through `caseload import` instead, which checks the marketplace's rules.
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: AppendOptions
     @Argument(help: "A JSON Lines file, or - for standard input.") var file: String = "-"
 
     func run() async throws {
-        let log: SQLiteEventStore
-        do { log = try store.open(create: true) } catch { throw failure(error) }
-        let lines: LineReader
-        do { lines = try LineReader(path: file) } catch { throw failure(error) }
-        var number = 0
-        while let line = lines.next() {
-            number += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                let request = try AppendRequestLine(json: line) { UUID() }
-                let result = try await log.append([request.append])
+        try await withApplication(store.configuration(create: true)) { app in
+            _ = try await app.appendLines(from: file) { acknowledgement in
                 var writer = JSONWriter()
                 writer.beginObject()
-                writer.key("line"); writer.int(number)
-                writer.key("outcome"); writer.string(result.outcome == .appended ? "appended" : "alreadyAppended")
+                writer.key("line"); writer.int(acknowledgement.line)
+                writer.key("outcome"); writer.string(acknowledgement.outcome == .appended ? "appended" : "alreadyAppended")
                 writer.key("positions"); writer.beginArray()
-                for position in result.positions { writer.int(position) }
+                for position in acknowledgement.positions { writer.int(position) }
                 writer.endArray()
                 writer.endObject()
                 writer.bytes.append(0x0A)
                 FileHandle.standardOutput.write(Data(writer.bytes))
-            } catch {
-                await log.close()
-                Console.error("line \(number): \(error)")
-                throw ExitCode(1)
             }
         }
-        await log.close()
     }
 }

@@ -6,7 +6,7 @@ final class Progress: @unchecked Sendable {
     // @unchecked: `lock` guards every mutable field.
     private let lock = NSLock()
     private let label: String
-    private let started = Date()
+    private var started = Date()
     private lazy var lastPrinted = started
     private var printedAny = false
 
@@ -40,9 +40,18 @@ final class Progress: @unchecked Sendable {
         }
     }
 
+    /// Counts time from now (for work that starts after the progress was made).
+    func restart() {
+        lock.lock()
+        defer { lock.unlock() }
+        started = Date()
+        lastPrinted = started
+    }
+
     func finish() {
         lock.lock()
         defer { lock.unlock() }
         if printedAny && Console.stderrIsTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        printedAny = false  // so that finishing twice ends the line once
     }
 }

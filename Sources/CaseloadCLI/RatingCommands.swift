@@ -1,9 +1,6 @@
 import ArgumentParser
-import Caseload
+import CaseloadApplication
 import CaseloadCoding
-import CaseloadRatings
-import CaseloadStatistics
-import EventStoreSQLite
 import Foundation
 
 /// Loads `--rules` values, turning rule-file errors into clear messages.
@@ -29,44 +26,33 @@ struct RatingsCommand: AsyncParsableCommand {
               caseload ratings --db demo.sqlite --rules my-rule.yaml --as-of 2024-06-01 --csv
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
     @OptionGroup var time: TimeOptions
     @Option(help: "A built-in rule's name or a rule file (JSON, TOML or YAML).") var rules: String
-    @Flag(help: "JSON output.") var json = false
-    @Flag(help: "CSV output.") var csv = false
-
-    func validate() throws {
-        if json && csv { throw ValidationError("choose one of --json and --csv") }
-    }
+    @Flag var format: OutputFormat = .table
 
     func run() async throws {
         let rule = try loadRules([rules])[0]
-        let log: SQLiteEventStore
-        do { log = try store.open(create: false) } catch { throw failure(error) }
-        do {
-            let (facts, asOf) = try await time.facts(log, progress: Progress(label: "replayed"))
-            await log.close()
-            let result = try RatingEngine.rate(rule, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
-            if json {
-                print(result.json())
-            } else if csv {
-                print(result.csv(), terminator: "")
-            } else {
-                print("\(rule.name) as of \(asOf.iso8601): \(result.rankedCount) ranked of \(result.rows.count)")
-                var table = [["rank", "therapist", "score", "tier", "basement", "note"]]
-                for row in result.rows {
-                    table.append([
-                        row.rank.map(String.init) ?? "–", row.therapistId, row.score.map { String(fixed: $0, 3) } ?? "–",
-                        row.tier ?? "", row.basement ? "BASEMENT" : "", row.reason ?? "",
-                    ])
-                }
-                print(StatisticsReport.render(table, rightAligned: [0, 2]), terminator: "")
+        let time = try time.reportTime()
+        let progress = Progress(label: "replayed")
+        let rated = try await withApplication(store.configuration) { app in
+            defer { progress.finish() }
+            return try await app.ratings(under: rule, time: time) { progress.update($0, $1) }
+        }
+        let result = rated.ratings
+        switch format {
+        case .json: print(result.json())
+        case .csv: print(result.csv(), terminator: "")
+        case .table:
+            print("\(rule.name) as of \(rated.asOf.iso8601): \(result.rankedCount) ranked of \(result.rows.count)")
+            var table = [["rank", "therapist", "score", "tier", "basement", "note"]]
+            for row in result.rows {
+                table.append([
+                    row.rank.map(String.init) ?? "–", row.therapistId, row.score.map { String(fixed: $0, 3) } ?? "–",
+                    row.tier ?? "", row.basement ? "BASEMENT" : "", row.reason ?? "",
+                ])
             }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            await log.close()
-            throw failure(error)
+            print(StatisticsReport.render(table, rightAligned: [0, 2]), terminator: "")
         }
     }
 }
@@ -83,49 +69,39 @@ struct CompareCommand: AsyncParsableCommand {
               caseload compare --db demo.sqlite --rules monetary-conversion --rules fair --html report.html
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
     @OptionGroup var time: TimeOptions
     @Option(help: "A rule (built-in name or file); give two or more.") var rules: [String]
     @Option(help: "Also write a self-contained HTML page (a slopegraph of rank shifts and the basement table).")
     var html: String?
-    @Flag(help: "JSON output.") var json = false
-    @Flag(help: "CSV output (one row per therapist).") var csv = false
+    @Flag var format: OutputFormat = .table
 
     func validate() throws {
         if rules.count < 2 { throw ValidationError("give at least two --rules to compare") }
-        if json && csv { throw ValidationError("choose one of --json and --csv") }
     }
 
     func run() async throws {
         let loaded = try loadRules(rules)
-        let log: SQLiteEventStore
-        do { log = try store.open(create: false) } catch { throw failure(error) }
-        do {
-            let (facts, asOf) = try await time.facts(log, progress: Progress(label: "replayed"))
-            await log.close()
-            let source = FactsStatisticsSource(facts: facts, asOf: asOf)
-            let comparison = RatingComparison.compare(try RatingEngine.rate(loaded, source: source, asOf: asOf))
-            if let html {
-                do {
-                    try RatingReport.html(comparison).write(toFile: html, atomically: true, encoding: .utf8)
-                } catch {
-                    Console.error("cannot write \(html): \(error.localizedDescription)")
-                    throw ExitCode(1)
-                }
-                Console.note("wrote \(html)")
+        let time = try time.reportTime()
+        let progress = Progress(label: "replayed")
+        let result = try await withApplication(store.configuration) { app in
+            defer { progress.finish() }
+            return try await app.compare(loaded, time: time) { progress.update($0, $1) }
+        }
+        let comparison = result.comparison
+        if let html {
+            do {
+                try RatingReport.html(comparison).write(toFile: html, atomically: true, encoding: .utf8)
+            } catch {
+                Console.error("cannot write \(html): \(error.localizedDescription)")
+                throw ExitCode(1)
             }
-            if json {
-                print(comparison.json())
-            } else if csv {
-                print(comparison.csv(), terminator: "")
-            } else {
-                print(Self.summary(comparison, asOf: asOf), terminator: "")
-            }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            await log.close()
-            throw failure(error)
+            Console.note("wrote \(html)")
+        }
+        switch format {
+        case .json: print(comparison.json())
+        case .csv: print(comparison.csv(), terminator: "")
+        case .table: print(Self.summary(comparison, asOf: result.asOf), terminator: "")
         }
     }
 

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Caseload
+import CaseloadApplication
 import CaseloadCoding
-import CaseloadStatistics
-import EventStoreSQLite
 import Foundation
 
 /// `--as-of` / `--known-at`, shared by the commands that report on a date.
@@ -21,33 +19,12 @@ struct TimeOptions: ParsableArguments {
             valueName: "time"))
     var knownAt: String?
 
-    func parse(_ text: String?, _ option: String) throws -> Timestamp? {
-        guard let text else { return nil }
-        do { return try Timestamp(userInput: text) } catch {
-            throw ValidationError("\(option): \(error) (use 2024-06-01 or 2024-06-01T12:00:00Z)")
-        }
-    }
+    func validate() throws { _ = try reportTime() }
 
-    /// The facts for these options and the "as of" to read them at.
-    func facts(_ store: SQLiteEventStore, progress: Progress) async throws -> (MarketplaceFacts, Timestamp) {
-        let asOf = try parse(self.asOf, "--as-of")
-        let knownAt = try parse(self.knownAt, "--known-at")
-        let projection = StatisticsProjection(store: store, tuning: Edge.knobs.replay)
-        let facts: MarketplaceFacts
-        if let knownAt {
-            facts = try await projection.facts(knownAt: knownAt) { progress.update($0, $1) }
-        } else {
-            let caught = try await projection.catchUp { progress.update($0, $1) }
-            if let reason = caught.rebuiltBecause { Console.note("statistics rebuilt from the log: \(reason)") }
-            facts = caught.facts
-        }
-        progress.finish()
-        return (facts, asOf ?? Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt))
+    /// The options as the application's report time.
+    func reportTime() throws -> ReportTime {
+        ReportTime(asOf: try parseTime(asOf, "--as-of"), knownAt: try parseTime(knownAt, "--known-at"))
     }
-}
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, csv
 }
 
 struct StatsCommand: AsyncParsableCommand {
@@ -66,49 +43,33 @@ struct StatsCommand: AsyncParsableCommand {
               caseload stats --db demo.sqlite --days 90 --csv > stats.csv
             """)
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
     @OptionGroup var time: TimeOptions
     @Option(help: "Only this therapist (platform figures still cover everyone).") var therapist: String?
     @Option(help: "Only the last N days up to the as-of date (default: all history).") var days: Int?
     @Flag(name: .customLong("no-exclusions"), help: "Count excluded chats as ordinary inquiries.") var ignoreExclusions = false
     @Flag(name: .customLong("no-refusals"), help: "Count refused cases in retention.") var ignoreRefusals = false
-    @Flag(help: "JSON output.") var json = false
-    @Flag(help: "CSV output.") var csv = false
+    @Flag var format: OutputFormat = .table
 
     func validate() throws {
-        if json && csv { throw ValidationError("choose one of --json and --csv") }
         if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
     }
 
     func run() async throws {
-        let log: SQLiteEventStore
-        do { log = try store.open(create: false) } catch { throw failure(error) }
-        do {
-            let (facts, asOf) = try await time.facts(log, progress: Progress(label: "replayed"))
-            await log.close()
-            let window = StatisticsWindow(days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals)
-            let snapshot = facts.snapshot(window, asOf: asOf)
-            var rows = snapshot.therapists
-            if let therapist {
-                rows = rows.filter { $0.therapistId == therapist }
-                if rows.isEmpty {
-                    Console.error("no therapist '\(therapist)' in the log")
-                    throw ExitCode(1)
-                }
-            }
-            if json {
-                print(StatisticsReport.json(rows))
-            } else if csv {
-                print(StatisticsReport.csv(rows), terminator: "")
-            } else {
-                print("as of \(asOf.iso8601)\(days.map { ", last \($0) days" } ?? ", all history"); (×n) = relative to the platform")
-                print(StatisticsReport.table(rows, platform: snapshot.platform), terminator: "")
-            }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            await log.close()
-            throw failure(error)
+        let request = StatisticsRequest(
+            time: try time.reportTime(), therapist: therapist, days: days, honourExclusions: !ignoreExclusions,
+            honourRefusals: !ignoreRefusals)
+        let progress = Progress(label: "replayed")
+        let result = try await withApplication(store.configuration) { app in
+            defer { progress.finish() }
+            return try await app.statistics(request) { progress.update($0, $1) }
+        }
+        switch format {
+        case .json: print(StatisticsReport.json(result.therapists))
+        case .csv: print(StatisticsReport.csv(result.therapists), terminator: "")
+        case .table:
+            print("as of \(result.asOf.iso8601)\(days.map { ", last \($0) days" } ?? ", all history"); (×n) = relative to the platform")
+            print(StatisticsReport.table(result.therapists, platform: result.platform), terminator: "")
         }
     }
 }
@@ -118,26 +79,18 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Rebuild every projection from position 0, with progress (events/s, ETA) on stderr.")
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: ReadOptions
 
     func run() async throws {
-        let log: SQLiteEventStore
-        do { log = try store.open(create: false) } catch { throw failure(error) }
         let progress = Progress(label: "replayed", alwaysShow: true)
-        let started = ContinuousClock.now
-        do {
-            let facts = try await StatisticsProjection(store: log, tuning: Edge.knobs.replay).rebuild { progress.update($0, $1) }
-            progress.finish()
-            await log.close()
-            let seconds = (ContinuousClock.now - started).seconds
-            var line = "rebuilt statistics: \(facts.checkpoint) events, \(facts.cases.count) cases, \(facts.therapists.count) therapists in \(String(format: "%.2f", seconds)) s (\(Int(Double(facts.checkpoint) / max(seconds, 0.001))) events/s)"
-            if let peak = Self.peakMemoryMiB() { line += "; peak memory \(peak) MiB" }
-            print(line)
-        } catch {
-            progress.finish()
-            await log.close()
-            throw failure(error)
+        let result = try await withApplication(store.configuration) { app in
+            defer { progress.finish() }
+            return try await app.replay { progress.update($0, $1) }
         }
+        let seconds = result.duration.seconds
+        var line = "rebuilt statistics: \(result.events) events, \(result.cases) cases, \(result.therapists) therapists in \(String(format: "%.2f", seconds)) s (\(Int(Double(result.events) / max(seconds, 0.001))) events/s)"
+        if let peak = Self.peakMemoryMiB() { line += "; peak memory \(peak) MiB" }
+        print(line)
     }
 }
 

@@ -1,12 +1,23 @@
 import ArgumentParser
-import Caseload
-import Logging
+import CaseloadApplication
+import CaseloadCoding
 import EventStore
-import EventStoreSQLite
 import Foundation
+import Logging
 
-/// Options every command that opens a log shares.
-struct StoreOptions: ParsableArguments {
+/// `--db`, for the commands that only read the log.
+struct ReadOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file.", valueName: "path"))
+    var db: String
+
+    /// The configuration of a front end that only reads (the file must exist).
+    var configuration: CaseloadConfiguration {
+        Edge.configuration(.reading(.sqlite(path: db)))
+    }
+}
+
+/// `--db` and `--durability`, for the commands that append.
+struct AppendOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file.", valueName: "path"))
     var db: String
 
@@ -17,32 +28,106 @@ struct StoreOptions: ParsableArguments {
             valueName: "level"))
     var durability: DurabilityOption = .full
 
-    /// Opens the log; `create` is false for commands that only read.
-    func open(create: Bool) throws -> SQLiteEventStore {
-        var configuration = SQLiteEventStoreConfiguration()
-        configuration.auditIndexing = .marketplace
-        configuration.durability = durability == .full ? .full : .normal
+    /// The configuration of a front end that appends; `create`: make the file if it is missing.
+    func configuration(create: Bool) -> CaseloadConfiguration {
+        var configuration = CaseloadConfiguration(store: .sqlite(path: db))
+        configuration.durability = durability.level
         configuration.createIfMissing = create
-        Edge.knobs.apply(to: &configuration, logger: Edge.logger)
-        return try SQLiteEventStore(path: db, configuration: configuration)
+        return Edge.configuration(configuration)
     }
 }
 
-/// What only the executable reads or sets up: the environment's measuring
-/// knobs and the logging system (bootstrapped once, to standard error).
-enum Edge {
-    static let knobs = MeasuringKnobs(environment: ProcessInfo.processInfo.environment)
+/// `--durability full|normal`.
+enum DurabilityOption: String, ExpressibleByArgument, CaseIterable {
+    case full, normal
 
+    var level: CaseloadConfiguration.Durability { self == .full ? .full : .normal }
+}
+
+/// `--table` (the default), `--json` or `--csv`.
+enum OutputFormat: String, EnumerableFlag {
+    case table, json, csv
+
+    static func help(for value: OutputFormat) -> ArgumentHelp? {
+        switch value {
+        case .table: "A table for people."
+        case .json: "JSON output."
+        case .csv: "CSV output."
+        }
+    }
+}
+
+/// `--table` (the default) or `--json`, for commands without a CSV form.
+enum TableOrJSON: String, EnumerableFlag {
+    case table, json
+
+    static func help(for value: TableOrJSON) -> ArgumentHelp? {
+        switch value {
+        case .table: "Lines for people."
+        case .json: "JSON output."
+        }
+    }
+}
+
+/// `--text` (the default) or `--json`, for commands that print a summary.
+enum TextOrJSON: String, EnumerableFlag {
+    case text, json
+
+    static func help(for value: TextOrJSON) -> ArgumentHelp? {
+        switch value {
+        case .text: "A sentence for people."
+        case .json: "A JSON object."
+        }
+    }
+}
+
+/// Where the executable meets its environment: the only place that reads
+/// environment variables and makes the logger that goes to standard error.
+enum Edge {
+    /// `configuration` with the environment's knobs for measuring (see
+    /// `CaseloadConfiguration.applyingMeasuringKnobs`) and the logger:
+    /// CASELOAD_WRITER_STATS=1 (the store's counts at debug level when it
+    /// closes), CASELOAD_LOG_LEVEL (trace … critical; default warning).
+    static func configuration(_ configuration: CaseloadConfiguration) -> CaseloadConfiguration {
+        var configuration = configuration.applyingMeasuringKnobs(ProcessInfo.processInfo.environment)
+        configuration.logger = logger
+        configuration.notices = { Console.note($0) }
+        return configuration
+    }
+
+    /// The application's logger: to standard error (see `CaseloadCommand.main`),
+    /// at CASELOAD_LOG_LEVEL, or debug with CASELOAD_WRITER_STATS, or warning.
     static let logger: Logger = {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let environment = ProcessInfo.processInfo.environment
         var logger = Logger(label: "caseload")
-        logger.logLevel = .warning
+        if let level = environment["CASELOAD_LOG_LEVEL"].flatMap({ Logger.Level(rawValue: $0.lowercased()) }) {
+            logger.logLevel = level
+        } else {
+            logger.logLevel = environment["CASELOAD_WRITER_STATS"] != nil ? .debug : .warning
+        }
         return logger
     }()
 }
 
-enum DurabilityOption: String, ExpressibleByArgument, CaseIterable {
-    case full, normal
+/// Opens the application for one command, runs `body`, and always closes
+/// it; any error becomes a message and an exit code (see ``failure(_:)``).
+func withApplication<Result>(
+    _ configuration: CaseloadConfiguration, isolation: isolated (any Actor)? = #isolation,
+    _ body: (Marketplace) async throws -> Result
+) async throws -> Result {
+    do {
+        return try await withMarketplace(configuration, isolation: isolation, body)
+    } catch {
+        throw failure(error)
+    }
+}
+
+/// Parses a time option: ISO-8601 or a date (midnight UTC).
+func parseTime(_ text: String?, _ option: String) throws -> Timestamp? {
+    guard let text else { return nil }
+    do { return try Timestamp(userInput: text) } catch {
+        throw ValidationError("\(option): \(error) (use 2024-06-01 or 2024-06-01T12:00:00Z)")
+    }
 }
 
 /// Buffered writing to standard output (one `write` per 64 KiB, not per line).
@@ -77,16 +162,59 @@ enum Console {
     static let stderrIsTerminal = isatty(2) == 1
 }
 
-/// Maps library errors to a message and an exit code, only here at the edge.
-func failure(_ error: any Error) -> ExitCode {
-    if let error = error as? EventStoreError {
+/// Errors to a message on standard error and an exit status, only here at
+/// the edge. The status follows the cause, however deep it was wrapped: 66 the
+/// database file does not exist, 65 it is not a Caseload log or is corrupt,
+/// 64 a question that cannot be asked, 70 an internal error, 1 anything else.
+func failure(_ error: any Error) -> any Error {
+    switch error {
+    case is ExitCode, is ValidationError, is CleanExit:
+        return error
+    case let error as ImportError:
+        Console.error("\(error) — nothing was imported")
+        return ExitCode(status(of: error.underlying))
+    case let error as AppendLineError:
+        Console.error("\(error)")
+        return ExitCode(status(of: error.underlying))
+    case let error as EventStoreError:
         Console.error(error.message)
-        switch error.code {
-        case .databaseNotFound: return ExitCode(66)
-        case .notAnEventStore, .corrupted: return ExitCode(65)
-        default: return ExitCode(1)
-        }
+    case let error as AuditError:
+        Console.error(error.message)
+    case let error as GeneratorError:
+        Console.error(error.message)
+    case let error as ApplicationError:
+        Console.error(error.message)
+    default:
+        Console.error("\(error)")
     }
-    Console.error("\(error)")
-    return ExitCode(1)
+    return ExitCode(status(of: error))
+}
+
+/// The exit status for an error's cause.
+func status(of error: (any Error)?) -> Int32 {
+    switch error {
+    case let error as EventStoreError:
+        switch error.code {
+        case .databaseNotFound: 66
+        case .notAnEventStore, .corrupted: 65
+        default: 1
+        }
+    case let error as ImportError:
+        status(of: error.underlying)
+    case let error as AppendLineError:
+        status(of: error.underlying)
+    case let error as AuditError:
+        switch error.code {
+        case .unknownMetric, .invalidActor, .invalidArgument: 64
+        case .explanationIncomplete: 70
+        default: 1
+        }
+    case let error as GeneratorError:
+        // A rule violation is the generator's own bug (EX_SOFTWARE).
+        error.code == .ruleViolation ? 70 : status(of: error.underlying)
+    case let error as ApplicationError:
+        error.code == .invalidArgument ? 64 : 1
+    default:
+        1
+    }
 }

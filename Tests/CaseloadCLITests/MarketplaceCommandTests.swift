@@ -100,4 +100,39 @@ let marketplaceLines: [String] = [
         #expect(result.stderr.contains("nothing was imported"))
         #expect(try CLI.run(["head", "--db", db]).stdout.hasPrefix("position 0"))
     }
+
+    @Test func aDatabaseThatBreaksMidImportExitsAsCorruptNamingTheLine() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("m.sqlite")
+        let first = scratch.path("first.jsonl")
+        let rest = scratch.path("rest.jsonl")
+        try Data((marketplaceLines.prefix(2).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: first))
+        try Data((marketplaceLines.dropFirst(2).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: rest))
+        #expect(try CLI.run(["import", "--db", db, first]).status == 0)
+        // therapist-t1's first event (not the head, which opening reads) gets a hash that is not 32 bytes;
+        // the next file's first line, t1's InquiryOpened, reads that stream.
+        try execute(db, "UPDATE events SET hash = X'00' WHERE position = 1")
+        let result = try CLI.run(["import", "--db", db, rest])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("line 1"), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was imported"))
+    }
+}
+
+@Suite struct CommandOptions {
+    @Test func onlyTheCommandsThatAppendOfferDurability() throws {
+        for command in [["import"], ["append"], ["erase", "client"], ["generate"]] {
+            #expect(try CLI.run(command + ["--help"]).stdout.contains("--durability"), "\(command)")
+        }
+        for command in [["stats"], ["ratings"], ["compare"], ["explain"], ["replay"], ["log"], ["head"], ["verify"],
+                        ["audit", "case"], ["audit", "actor"], ["audit", "exclusions"]] {
+            #expect(!(try CLI.run(command + ["--help"]).stdout.contains("--durability")), "\(command)")
+        }
+    }
+
+    @Test func twoOutputFormatsAtOnceAreAUsageError() throws {
+        let result = try CLI.run(["stats", "--db", "unused.sqlite", "--json", "--csv"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--csv"), "\(result.stderr)")
+    }
 }

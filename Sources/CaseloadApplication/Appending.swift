@@ -1,0 +1,138 @@
+public import Caseload
+public import CaseloadCoding
+public import CaseloadDomain
+public import CaseloadGenerator
+public import EventStore
+public import struct Foundation.UUID
+
+/// What an import did, and the line that stopped one (with the error it met).
+public typealias ImportSummary = Caseload.ImportSummary
+public typealias ImportError = Caseload.ImportError
+
+/// What a domain command recorded.
+public struct CommandOutcome: Sendable, Hashable {
+    /// The command's events as recorded (the earlier run's, for a retried command id).
+    public var events: [RecordedEvent]
+}
+
+/// One line of `append` input, acknowledged once its append is durable.
+public struct AppendAcknowledgement: Sendable, Hashable {
+    /// 1-based line number in the input.
+    public var line: Int
+    public var outcome: AppendResult.Outcome
+    public var positions: [Int64]
+}
+
+/// A line of raw append input that failed; the lines before it are appended.
+public struct AppendLineError: Error, Sendable, CustomStringConvertible {
+    /// 1-based line number in the input.
+    public var line: Int
+    /// What failed: an `EventStoreError` (a bad stream id, a wrong expected
+    /// version, a broken database) as the store threw it.
+    public var underlying: any Error
+
+    public var description: String { "line \(line): \(underlying)" }
+}
+
+/// A client's personal data erased.
+public struct ClientErasure: Sendable, Hashable {
+    public var clientId: String
+    /// Sealed values destroyed with the client's key.
+    public var records: Int
+    /// Where the ClientDataErased event was recorded.
+    public var position: Int64
+}
+
+extension Marketplace {
+    /// Runs a domain command: loads the streams it concerns, decides by the
+    /// marketplace's rules, appends (retrying on a concurrency conflict). A
+    /// command id already recorded returns the events it recorded then.
+    ///
+    /// Throws `DomainError` (a rule refused it), `EventStoreError`, or
+    /// `CommandContentionError`.
+    @discardableResult
+    public func execute(
+        _ command: Command, by actor: CaseloadDomain.Actor, at time: Timestamp, commandID: UUID,
+        correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
+    ) async throws -> CommandOutcome {
+        try requireWritable("a command")
+        let events = try await CaseloadService(store: store).execute(
+            command, by: actor, at: time, commandID: commandID, correlationID: correlationID, causationID: causationID,
+            clientName: clientName)
+        return CommandOutcome(events: events)
+    }
+
+    /// Appends raw events (store level: no domain rules), atomically.
+    public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
+        try requireWritable("an append")
+        return try await store.append(appends)
+    }
+
+    /// Appends raw events from JSON Lines at `path` (`-` for standard input),
+    /// one atomic append per line, in order; `acknowledge` hears of each
+    /// line once it is durable. Returns the lines read. The first failing line
+    /// stops it with an ``AppendLineError``; the lines before it stay appended.
+    @discardableResult
+    public func appendLines(
+        from path: String, acknowledge: (AppendAcknowledgement) throws -> Void
+    ) async throws -> Int {
+        try requireWritable("an append")
+        let lines = try LineReader(path: path)
+        var number = 0
+        while let line = lines.next() {
+            number += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let result: AppendResult
+            do {
+                let request = try AppendRequestLine(json: line) { UUID() }
+                result = try await store.append([request.append])
+            } catch {
+                throw AppendLineError(line: number, underlying: error)
+            }
+            try acknowledge(AppendAcknowledgement(line: number, outcome: result.outcome, positions: result.positions))
+        }
+        return number
+    }
+
+    /// Imports JSON Lines of event envelopes at `path` (`-` for standard
+    /// input) through the marketplace's rules, all or nothing. A line that
+    /// stops it throws an ``ImportError`` with the line and the error it met.
+    public func importLines(from path: String, progress: Importer.Progress? = nil) async throws -> ImportSummary {
+        try requireWritable("an import")
+        let summary = try await Importer.importFile(path, into: store, progress: progress)
+        logger.info("imported", metadata: ["lines": "\(summary.lines)", "appended": "\(summary.appended)"])
+        return summary
+    }
+
+    /// Destroys `clientId`'s personal data (kept apart from the log), records
+    /// the erasure by `actor` at `time`, and compacts the file.
+    public func eraseClient(
+        _ clientId: String, by actor: CaseloadDomain.Actor, at time: Timestamp, eventID: UUID? = nil
+    ) async throws -> ClientErasure {
+        try requireWritable("an erasure")
+        var ids = EventIDGenerator.random()
+        let recorded = try await PersonalDataVault.eraseClient(
+            clientId, by: actor, at: time, eventID: eventID ?? ids.next(at: time), in: store)
+        let records = (try? recorded.domainEvent()).flatMap { event -> Int? in
+            if case .clientDataErased(let erased) = event { return erased.records } else { return nil }
+        } ?? 0
+        logger.info("erased a client's personal data", metadata: ["client": "\(clientId)", "records": "\(records)"])
+        return ClientErasure(clientId: clientId, records: records, position: recorded.position)
+    }
+
+    /// Generates a marketplace history into the log, which must be empty.
+    public func generate(
+        _ parameters: GeneratorParameters, progress: (@Sendable (GenerationProgress) -> Void)? = nil
+    ) async throws -> GenerationSummary {
+        try requireWritable("generating a history")
+        return try await HistoryGenerator(parameters: parameters).generate(into: store, progress: progress)
+    }
+
+    /// Writes a generated history as import JSON Lines to `path` (no log involved).
+    public static func writeHistory(
+        _ parameters: GeneratorParameters, toJSONLines path: String,
+        progress: (@Sendable (GenerationProgress) -> Void)? = nil
+    ) throws -> GenerationSummary {
+        try HistoryGenerator(parameters: parameters).writeJSONLines(to: path, progress: progress)
+    }
+}

@@ -1,0 +1,97 @@
+public import Caseload
+public import Logging
+
+/// Everything the application needs to open its log, as one value that a
+/// front end builds at its edge (the `caseload` command from its options and
+/// environment, a server from its settings). The library reads no
+/// environment variable and never bootstraps logging.
+public struct CaseloadConfiguration: Sendable {
+    /// Where the log lives.
+    public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+        /// An SQLite file (created when missing, if the configuration allows).
+        case sqlite(path: String)
+        // A PostgreSQL database comes here later, beside the SQLite file.
+
+        public var description: String {
+            switch self {
+            case .sqlite(let path): path
+            }
+        }
+    }
+
+    /// When an append counts as done.
+    public enum Durability: String, Sendable, Hashable, CaseIterable {
+        /// Survives a power cut: every commit is flushed to disk before it is acknowledged.
+        case full
+        /// Survives a crash of the process; the last commits may be lost on power failure.
+        case normal
+    }
+
+    /// Knobs of the SQLite store, with its defaults (see `SQLiteEventStoreConfiguration`).
+    public struct SQLiteTuning: Sendable, Hashable {
+        /// WAL pages before a checkpoint copies them into the main file.
+        public var walAutocheckpointPages = 20_000
+        /// Checkpoints on a thread of their own; false leaves them to SQLite,
+        /// inside the commit that crosses the threshold (for comparison).
+        public var backgroundCheckpoints = true
+        /// How long an append waits for another process's write lock.
+        public var busyTimeout: Duration = .seconds(10)
+        /// Page cache of the writer connection and of each reader connection, in KiB.
+        public var cacheSizeKiB = 32_768
+        public var readerCacheSizeKiB = 1024
+        /// At most this many appends share one commit.
+        public var maxGroupSize = 4096
+
+        public init() {}
+    }
+
+    public var store: StoreLocation
+    /// Only used by what appends; reads never wait for durability.
+    public var durability = Durability.full
+    /// Create the log when it does not exist. Ignored when ``readOnly``.
+    public var createIfMissing = true
+    /// The front end means only to read: the log must exist, and the
+    /// functions that append (commands, imports, erasure, generation) refuse
+    /// with ``ApplicationError/Code-swift.struct/readOnly``. Replays still
+    /// save their projection's state (a cache of what the log says).
+    public var readOnly = false
+    public var sqlite = SQLiteTuning()
+    public var replay = ReplayTuning()
+    /// Where the application says what it does (debug and info only).
+    /// By default nothing is printed.
+    public var logger = Logger(label: "caseload", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// What a person using the front end should be told beside the answer
+    /// (statistics rebuilt because a saved state could not be trusted). The
+    /// `caseload` command prints them on standard error.
+    public var notices: (@Sendable (String) -> Void)?
+
+    public init(store: StoreLocation) {
+        self.store = store
+    }
+
+    /// `self` with the knobs for measuring that an executable finds in its
+    /// environment (the library reads none; `caseload` and `CaseloadBench`
+    /// pass `ProcessInfo.processInfo.environment`):
+    /// `CASELOAD_WAL_AUTOCHECKPOINT` (pages, 20000),
+    /// `CASELOAD_INLINE_CHECKPOINTS=1` (SQLite's own checkpoints, on the
+    /// writer thread), `CASELOAD_REPLAY_CHUNK` (positions per chunk, 16384)
+    /// and `CASELOAD_REPLAY_PARALLEL` (chunks in flight, 3). Values that are
+    /// not positive integers are ignored.
+    public func applyingMeasuringKnobs(_ environment: [String: String]) -> CaseloadConfiguration {
+        var configuration = self
+        func positive(_ name: String) -> Int? { environment[name].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } }
+        if let pages = positive("CASELOAD_WAL_AUTOCHECKPOINT") { configuration.sqlite.walAutocheckpointPages = pages }
+        if environment["CASELOAD_INLINE_CHECKPOINTS"] != nil { configuration.sqlite.backgroundCheckpoints = false }
+        if let chunk = positive("CASELOAD_REPLAY_CHUNK") { configuration.replay.chunkSize = chunk }
+        if let parallel = positive("CASELOAD_REPLAY_PARALLEL") { configuration.replay.parallelism = parallel }
+        return configuration
+    }
+
+    /// A configuration for a front end that only reads `store`.
+    public static func reading(_ store: StoreLocation) -> CaseloadConfiguration {
+        var configuration = CaseloadConfiguration(store: store)
+        configuration.readOnly = true
+        configuration.createIfMissing = false
+        return configuration
+    }
+}

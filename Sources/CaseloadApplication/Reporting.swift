@@ -1,0 +1,164 @@
+public import Caseload
+public import CaseloadCoding
+import EventStore
+import Logging
+
+/// The date a report is about: `asOf` counts what had happened by then
+/// (business time; default the latest event's), `knownAt` only what the log
+/// had recorded by then ("what did we believe on that day").
+public struct ReportTime: Sendable, Hashable {
+    public var asOf: Timestamp?
+    public var knownAt: Timestamp?
+
+    public init(asOf: Timestamp? = nil, knownAt: Timestamp? = nil) {
+        (self.asOf, self.knownAt) = (asOf, knownAt)
+    }
+}
+
+/// Which statistics to compute.
+public struct StatisticsRequest: Sendable, Hashable {
+    public var time = ReportTime()
+    /// Only this therapist (the platform's figures still cover everyone).
+    public var therapist: String?
+    /// The window: the last N days up to the as-of date (nil: all history).
+    public var days: Int?
+    /// Leave excluded chats out, and refused cases out of retention (the rules' defaults).
+    public var honourExclusions = true
+    public var honourRefusals = true
+
+    public init(
+        time: ReportTime = ReportTime(), therapist: String? = nil, days: Int? = nil, honourExclusions: Bool = true,
+        honourRefusals: Bool = true
+    ) {
+        (self.time, self.therapist, self.days) = (time, therapist, days)
+        (self.honourExclusions, self.honourRefusals) = (honourExclusions, honourRefusals)
+    }
+
+    var window: StatisticsWindow {
+        StatisticsWindow(days: days, honourExclusions: honourExclusions, honourRefusals: honourRefusals)
+    }
+}
+
+/// Per-therapist statistics with the platform's beside them.
+public struct StatisticsResult: Sendable {
+    public var asOf: Timestamp
+    public var window: StatisticsWindow
+    /// Sorted by therapist id; only the one asked for, if one was.
+    public var therapists: [TherapistStatistics]
+    /// The platform as one therapist.
+    public var platform: TherapistStatistics
+}
+
+/// Every therapist rated and ranked under one rule.
+public struct RatingsResult: Sendable {
+    public var rule: RatingRule
+    public var asOf: Timestamp
+    public var ratings: RatingResult
+}
+
+/// Rankings under several rules compared, the first rule the reference.
+public struct ComparisonResult: Sendable {
+    public var asOf: Timestamp
+    public var comparison: RatingComparison
+}
+
+/// Which figure of which therapist to take apart.
+public struct ExplainRequest: Sendable, Hashable {
+    public var therapist: String
+    /// As `stats --json` names it (see `StatisticsExplainer.metricNames`).
+    public var metric: String
+    public var statistics: StatisticsRequest
+
+    public init(therapist: String, metric: String, statistics: StatisticsRequest = StatisticsRequest()) {
+        (self.therapist, self.metric, self.statistics) = (therapist, metric, statistics)
+    }
+}
+
+/// Every projection rebuilt from position 0.
+public struct ReplayResult: Sendable, Hashable {
+    /// The position the rebuilt facts reach.
+    public var events: Int64
+    public var cases: Int
+    public var therapists: Int
+    public var duration: Duration
+}
+
+extension Marketplace {
+    /// The statistics projection with this configuration's replay knobs.
+    var projection: StatisticsProjection {
+        StatisticsProjection(store: store, tuning: configuration.replay)
+    }
+
+    /// The facts for `time` (caught up and saved, or as known at `knownAt`)
+    /// and the instant to read them at.
+    func facts(_ time: ReportTime, progress: StatisticsProjection.Progress?) async throws -> (MarketplaceFacts, Timestamp) {
+        let facts: MarketplaceFacts
+        if let knownAt = time.knownAt {
+            facts = try await projection.facts(knownAt: knownAt, progress: progress)
+        } else {
+            let caught = try await projection.catchUp(progress: progress)
+            if let reason = caught.rebuiltBecause {
+                logger.info("statistics rebuilt from the log", metadata: ["reason": "\(reason)"])
+                configuration.notices?("statistics rebuilt from the log: \(reason)")
+            }
+            facts = caught.facts
+        }
+        return (facts, time.asOf ?? Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt))
+    }
+
+    /// Per-therapist statistics over `request`'s window. Asking for a
+    /// therapist the log does not know throws ``ApplicationError`` (`therapistNotFound`).
+    public func statistics(
+        _ request: StatisticsRequest, progress: StatisticsProjection.Progress? = nil
+    ) async throws -> StatisticsResult {
+        if let days = request.days, days < 1 { throw ApplicationError(.invalidArgument, "a window is 1 day or more, not \(days)") }
+        let (facts, asOf) = try await facts(request.time, progress: progress)
+        let snapshot = facts.snapshot(request.window, asOf: asOf)
+        var rows = snapshot.therapists
+        if let therapist = request.therapist {
+            rows = rows.filter { $0.therapistId == therapist }
+            if rows.isEmpty { throw ApplicationError(.therapistNotFound, "no therapist '\(therapist)' in the log") }
+        }
+        return StatisticsResult(asOf: asOf, window: request.window, therapists: rows, platform: snapshot.platform)
+    }
+
+    /// Every therapist rated and ranked under `rule`.
+    public func ratings(
+        under rule: RatingRule, time: ReportTime = ReportTime(), progress: StatisticsProjection.Progress? = nil
+    ) async throws -> RatingsResult {
+        let (facts, asOf) = try await facts(time, progress: progress)
+        let result = try RatingEngine.rate(rule, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
+        return RatingsResult(rule: rule, asOf: asOf, ratings: result)
+    }
+
+    /// Rankings under `rules` (two or more; the first is the reference) compared.
+    public func compare(
+        _ rules: [RatingRule], time: ReportTime = ReportTime(), progress: StatisticsProjection.Progress? = nil
+    ) async throws -> ComparisonResult {
+        guard rules.count >= 2 else { throw ApplicationError(.invalidArgument, "give at least two rules to compare") }
+        let (facts, asOf) = try await facts(time, progress: progress)
+        let results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
+        return ComparisonResult(asOf: asOf, comparison: RatingComparison.compare(results))
+    }
+
+    /// One figure of one therapist taken apart, case by case.
+    public func explain(
+        _ request: ExplainRequest, progress: StatisticsProjection.Progress? = nil
+    ) async throws -> MetricExplanation {
+        let time = request.statistics.time
+        let (facts, asOf) = try await facts(time, progress: progress)
+        return try await Audit(store: store).explain(
+            metric: request.metric, therapistId: request.therapist, window: request.statistics.window, asOf: asOf,
+            facts: facts, knownAt: time.knownAt)
+    }
+
+    /// Rebuilds every projection from position 0.
+    public func replay(progress: StatisticsProjection.Progress? = nil) async throws -> ReplayResult {
+        let started = ContinuousClock.now
+        let facts = try await projection.rebuild(progress: progress)
+        let duration = ContinuousClock.now - started
+        logger.info("replayed the log", metadata: ["events": "\(facts.checkpoint)"])
+        return ReplayResult(
+            events: facts.checkpoint, cases: facts.cases.count, therapists: facts.therapists.count, duration: duration)
+    }
+}
