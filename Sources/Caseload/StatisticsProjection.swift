@@ -18,7 +18,9 @@ public struct StatisticsProjection: Sendable {
     public typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
 
     /// The facts up to the log's head: the saved state caught up, then saved.
-    /// An unreadable or missing state is rebuilt from position 0.
+    /// An unreadable or missing state (another ``FactsCodec/formatVersion``
+    /// included) is rebuilt from position 0. Throws ``FactsError`` for a log
+    /// the facts refuse (prices in two currencies).
     public func current(progress: Progress? = nil) async throws -> MarketplaceFacts {
         var facts = MarketplaceFacts()
         if let saved = try await store.loadProjection(named: Self.name),
@@ -68,7 +70,7 @@ public struct StatisticsProjection: Sendable {
             store, query: query, chunkSize: batchSize, parallelism: parallelism
         ) { chunk, end, head in
             for item in chunk {
-                facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
+                try facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
             }
             progress?(end, head)
         }

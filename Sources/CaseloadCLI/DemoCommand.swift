@@ -67,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("  replayed the log into per-case statistics in \(seconds(generated, replayed))")
             await log.close()
 
-            let asOf = Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt)
+            let asOf = facts.latestOccurredAt
             let results = try RatingEngine.rate(loaded, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
             let comparison = RatingComparison.compare(results)
             print("  rated every therapist under \(ruleNames.joined(separator: " and ")) as of \(asOf.iso8601) in \(seconds(replayed, ContinuousClock.now))\n")

@@ -40,7 +40,7 @@ struct TimeOptions: ParsableArguments {
             facts = try await projection.current { progress.update($0, $1) }
         }
         progress.finish()
-        return (facts, asOf ?? Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt))
+        return (facts, asOf ?? facts.latestOccurredAt)
     }
 }
 
