@@ -125,12 +125,12 @@ public struct StatisticsExplainer: Sendable {
         self.cases = cases
         var perDay: [String: Int] = [:]
         for time in facts.viewTimes(of: therapistId) where (start.map { time > $0 } ?? true) && time <= asOf {
-            perDay[AuditText.day(time.microsecondsSinceEpoch), default: 0] += 1
+            perDay[AuditText.day(time), default: 0] += 1
         }
         views = perDay.sorted { $0.key < $1.key }.map { ViewsOnDay(day: $0.key, views: $0.value) }
     }
 
-    /// The figure named `name` taken apart: ``explain(_:)-(Metric)`` for a
+    /// The figure named `name` taken apart, as the `Metric` overload does, for a
     /// name read at the edge. Throws for an unknown name.
     public func explain(_ name: String) throws -> MetricExplanation {
         guard let metric = Metric(name: name) else {
