@@ -26,6 +26,7 @@ public struct StatisticsProjection: Sendable {
     /// The facts up to the log's head: the saved state caught up, then saved.
     /// An unreadable or missing state is rebuilt from position 0, and so is
     /// one whose checkpoint is no longer on the log (see ``catchUp(progress:)``).
+    /// Throws ``FactsError`` for a log the facts refuse (prices in two currencies).
     public func current(progress: Progress? = nil) async throws -> MarketplaceFacts {
         try await catchUp(progress: progress).facts
     }
@@ -150,7 +151,7 @@ public struct StatisticsProjection: Sendable {
         query.types = MarketplaceFacts.relevantTypes
         let head = try await DecodedLog.forEachChunk(store, query: query, tuning: tuning) { chunk, end, head in
             for item in chunk {
-                facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
+                try facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
             }
             progress?(end, head)
         }

@@ -115,7 +115,7 @@ extension Marketplace {
             let facts = try await marketplace.projection.rebuild { progress?(.replaying(done: $0, total: $1)) }
             return (summary, facts, generated, ContinuousClock.now)
         }
-        let asOf = Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt)
+        let asOf = facts.latestOccurredAt
         let results = try RatingEngine.rate(request.rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
         let comparison = RatingComparison.compare(results)
         let rated = ContinuousClock.now

@@ -103,7 +103,7 @@ extension Marketplace {
             }
             facts = caught.facts
         }
-        return (facts, time.asOf ?? Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt))
+        return (facts, time.asOf ?? facts.latestOccurredAt)
     }
 
     /// Per-therapist statistics over `request`'s window. Asking for a

@@ -305,7 +305,7 @@ public enum AuditReport {
         var writer = JSONWriter(capacity: 256 * (e.cases.count + e.viewsByDay.count + 1))
         writer.beginObject()
         writer.key("therapistId"); writer.string(e.therapistId)
-        writer.key("metric"); writer.string(e.metric)
+        writer.key("metric"); writer.string(e.metric.name)
         writer.key("kind"); writer.string(e.kind.rawValue)
         writer.key("definition"); writer.string(e.definition)
         writer.key("asOf"); writer.string(e.asOf.iso8601)

@@ -17,7 +17,6 @@ enum AuditText {
 
     /// `2024-03-05` (the UTC day).
     static func day(_ time: Timestamp) -> String { String(time.iso8601.prefix(10)) }
-    static func day(_ micros: Int64) -> String { day(Timestamp(microsecondsSinceEpoch: micros)) }
 
     /// `2 h 30 min`, `45 min`, `3 d 2 h`, `30 s`: a duration to the unit that matters.
     static func duration(seconds total: Int64) -> String {
@@ -31,7 +30,7 @@ enum AuditText {
     /// `3000.00 UAH`.
     static func money(_ money: Money) -> String { "\(StatisticsReport.money(money.amount)) \(money.currency)" }
 
-    /// Minor units as `3000.00` (the statistics keep no currency).
+    /// Minor units as `3000.00`, without the currency (as explain has always printed them).
     static func amount(_ minor: Int64) -> String { StatisticsReport.money(minor) }
 
     /// A count or a rate for people: whole numbers plainly, others to 4 decimals.

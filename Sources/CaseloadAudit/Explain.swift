@@ -3,17 +3,8 @@ import CaseloadDomain
 public import CaseloadStatistics
 import EventStore
 
-/// How a figure is made from its parts.
-public enum MetricKind: String, Sendable, Hashable {
-    /// A number of things: the cases' (or days') contributions sum to the value.
-    case count
-    /// Minor units: the cases' contributions sum to the value.
-    case money
-    /// numerator ÷ denominator, each the sum of the cases' (or days') parts.
-    case rate
-    /// The median of the cases' own values.
-    case median
-}
+/// How a figure is made from its parts: the statistics' own ``Metric/Kind``.
+public typealias MetricKind = Metric.Kind
 
 /// What one case adds to a figure, and why.
 public struct CaseContribution: Sendable, Hashable {
@@ -59,7 +50,7 @@ public struct MetricExplanation: Sendable, Hashable {
     }
 
     public var therapistId: String
-    public var metric: String
+    public var metric: Metric
     public var kind: MetricKind
     /// What the figure is, in one sentence.
     public var definition: String
@@ -82,8 +73,8 @@ public struct MetricExplanation: Sendable, Hashable {
 /// Explains one therapist's figures for one window and as-of date.
 ///
 /// Each case's contribution is computed by the statistics' own code: the
-/// case alone is put in a one-case ``MarketplaceFacts`` (rebuilt from its
-/// facts through the public `apply`) and run through
+/// case's facts, as the fold left them, are put alone in a one-case
+/// ``MarketplaceFacts`` (no events are made up to rebuild them) and run through
 /// ``MarketplaceFacts/snapshot(_:asOf:)``. The snapshot sums per case, so
 /// the parts add up to the whole by construction, and `explain` follows any
 /// change to the definitions without a copy of them to keep in step. Only
@@ -100,7 +91,7 @@ public struct StatisticsExplainer: Sendable {
     public let statistics: TherapistStatistics
     let cases: [ExplainedCase]
     let views: [ViewsOnDay]
-    let windowStart: Int64?
+    let windowStart: Timestamp?
 
     /// Every figure `explain` takes apart: the published ones and the
     /// derived ones rating rules use.
@@ -122,55 +113,60 @@ public struct StatisticsExplainer: Sendable {
         self.window = window
         self.asOf = asOf
         self.statistics = row
-        let end = asOf.microsecondsSinceEpoch
-        // The window's definition (Statistics.swift): (asOf − days, asOf]. Used for words and the views per day.
-        let start = window.days.map { end - Int64($0) * 86_400_000_000 }
+        // The statistics' window, (start, asOf]: for words and the views per day.
+        let start = window.start(asOf: asOf)
         windowStart = start
         var cases: [ExplainedCase] = []
-        for facts in facts.cases where facts.therapistId == therapistId && facts.openedAt <= end {
-            cases.append(try ExplainedCase(
-                facts: facts, record: records[facts.caseId], window: window, asOf: asOf, windowStart: start))
+        for caseFacts in facts.cases where caseFacts.therapistId == therapistId && caseFacts.openedAt <= asOf {
+            cases.append(ExplainedCase(
+                facts: caseFacts, currency: facts.currency, record: records[caseFacts.caseId], window: window,
+                asOf: asOf, windowStart: start))
         }
         self.cases = cases
         var perDay: [String: Int] = [:]
-        for time in facts.viewTimes(of: therapistId) where time > (start ?? Int64.min) && time <= end {
+        for time in facts.viewTimes(of: therapistId) where (start.map { time > $0 } ?? true) && time <= asOf {
             perDay[AuditText.day(time), default: 0] += 1
         }
         views = perDay.sorted { $0.key < $1.key }.map { ViewsOnDay(day: $0.key, views: $0.value) }
     }
 
-    /// The figure called `metric` taken apart. Throws for an unknown name,
-    /// and (a defect, never expected) when the parts do not add up to what
-    /// the snapshot computed.
-    public func explain(_ metric: String) throws -> MetricExplanation {
-        guard let figure = statistics.metric(metric), let shape = MetricShape(metric) else {
+    /// The figure named `name` taken apart, as the `Metric` overload does, for a
+    /// name read at the edge. Throws for an unknown name.
+    public func explain(_ name: String) throws -> MetricExplanation {
+        guard let metric = Metric(name: name) else {
             throw AuditError(
                 .unknownMetric,
-                "no statistic '\(metric)'; choose one of \(Self.metricNames.joined(separator: ", "))", subject: metric)
+                "no statistic '\(name)'; choose one of \(Self.metricNames.joined(separator: ", "))", subject: name)
         }
+        return try explain(metric)
+    }
+
+    /// `metric` taken apart. Throws (a defect, never expected) when the
+    /// parts do not add up to what the snapshot computed.
+    public func explain(_ metric: Metric) throws -> MetricExplanation {
+        let figure = statistics.metric(metric)
         var explanation = MetricExplanation(
-            therapistId: therapistId, metric: metric, kind: shape.kind, definition: shape.definition, asOf: asOf,
-            window: window, windowStart: windowStart.map { Timestamp(microsecondsSinceEpoch: $0) },
-            value: figure.value, numerator: figure.numerator, denominator: figure.denominator, cases: [],
-            viewsByDay: [], viewsRole: nil)
-        switch metric {
-        case "profileViews":
+            therapistId: therapistId, metric: metric, kind: metric.kind, definition: metric.definition, asOf: asOf,
+            window: window, windowStart: windowStart, value: figure.value, numerator: figure.numerator,
+            denominator: figure.denominator, cases: [], viewsByDay: [], viewsRole: nil)
+        // Views are the one tally no case holds: they come per day, as the value or the denominator.
+        if metric.tally == .profileViews {
             explanation.viewsByDay = views
             explanation.viewsRole = .value
-        case "profileEfficiency":
-            explanation.viewsByDay = views
-            explanation.viewsRole = .denominator
-            explanation.cases = cases.map { $0.contribution(metric) }
-        default:
+        } else {
+            if metric.ratio?.denominator == .profileViews {
+                explanation.viewsByDay = views
+                explanation.viewsRole = .denominator
+            }
             explanation.cases = cases.map { $0.contribution(metric) }
         }
-        if shape.kind == .median { markMiddle(&explanation.cases) }
+        if metric.kind == .median { markMiddle(&explanation.cases) }
         try check(explanation)
         return explanation
     }
 
-    /// Every figure in ``metricNames`` taken apart.
-    public func explainAll() throws -> [MetricExplanation] { try Self.metricNames.map { try explain($0) } }
+    /// Every figure taken apart, in ``Metric`` order.
+    public func explainAll() throws -> [MetricExplanation] { try Metric.allCases.map { try explain($0) } }
 
     /// Says which cases hold the middle value(s) of a median.
     private func markMiddle(_ cases: inout [CaseContribution]) {
@@ -216,41 +212,6 @@ public struct StatisticsExplainer: Sendable {
     }
 }
 
-/// The kind of a figure and what it means, by name.
-struct MetricShape {
-    var kind: MetricKind
-    var definition: String
-
-    init?(_ name: String) {
-        switch name {
-        case "profileViews": (kind, definition) = (.count, "profile views in the window")
-        case "inquiries": (kind, definition) = (.count, "cases opened in the window")
-        case "excludedInquiries": (kind, definition) = (.count, "cases opened in the window whose chat is excluded as of the as-of date")
-        case "countedInquiries": (kind, definition) = (.count, "cases opened in the window and not excluded: inquiries − excluded")
-        case "repliedInquiries": (kind, definition) = (.count, "counted cases the therapist replied to by the as-of date")
-        case "medianFirstResponseSeconds": (kind, definition) = (.median, "the median time to the first reply, in seconds, over replied counted cases")
-        case "firstSessions": (kind, definition) = (.count, "counted cases whose first session was held or charged by the as-of date")
-        case "conversionToFirstSession": (kind, definition) = (.rate, "first sessions ÷ counted inquiries")
-        case "refusals": (kind, definition) = (.count, "counted cases the therapist refused after the first session")
-        case "sessionsHeld": (kind, definition) = (.count, "sessions held in the window (any case)")
-        case "lateCancellations": (kind, definition) = (.count, "late client cancellations in the window: charged, count as held")
-        case "earlyCancellations": (kind, definition) = (.count, "cancellations without charge in the window")
-        case "noShows": (kind, definition) = (.count, "missed sessions in the window: charged, count as held")
-        case "clientsWithSecondSession": (kind, definition) = (.count, "clients seen in the window with two charged sessions by the as-of date")
-        case "returnRate": (kind, definition) = (.rate, "clients with a second session ÷ clients seen in the window (refused and excluded cases left out)")
-        case "sessionsPerClient": (kind, definition) = (.rate, "their charged sessions in the window ÷ clients seen in the window (refused and excluded cases left out)")
-        case "sessionRevenue": (kind, definition) = (.money, "the price of sessions charged in the window, in minor units")
-        case "platformFees": (kind, definition) = (.money, "the platform's fees on sessions charged in the window under the fee model, in minor units")
-        case "profileEfficiency": (kind, definition) = (.rate, "inquiries ÷ profile views")
-        case "retainedClients": (kind, definition) = (.count, "clients seen in the window: converted cases with a charged session in it, not refused or excluded")
-        case "chargedSessions": (kind, definition) = (.count, "sessions charged in the window: held, late-cancelled or missed")
-        case "platformFeesPerChargedSession": (kind, definition) = (.rate, "platform fees ÷ charged sessions")
-        case "platformFeesPerCountedInquiry": (kind, definition) = (.rate, "platform fees ÷ counted inquiries")
-        default: return nil
-        }
-    }
-}
-
 extension Audit {
     /// `metric` of `therapistId` taken apart, for `caseload explain`.
     ///
@@ -275,10 +236,9 @@ extension Audit {
         therapistId: String, window: StatisticsWindow = StatisticsWindow(), asOf: Timestamp? = nil,
         facts: MarketplaceFacts, knownAt: Timestamp? = nil
     ) async throws -> StatisticsExplainer {
-        let asOf = asOf ?? Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt)
-        let end = asOf.microsecondsSinceEpoch
+        let asOf = asOf ?? facts.latestOccurredAt
         let eventful = facts.cases.filter {
-            $0.therapistId == therapistId && $0.openedAt <= end && (!$0.exclusions.isEmpty || $0.refusedAt != nil)
+            $0.therapistId == therapistId && $0.openedAt <= asOf && (!$0.exclusions.isEmpty || $0.refusedAt != nil)
         }
         var records: [String: CaseRecord] = [:]
         for (caseId, events) in try await readCaseStreams(eventful.map(\.caseId)) {

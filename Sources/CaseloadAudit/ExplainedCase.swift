@@ -8,21 +8,28 @@ struct ExplainedCase: Sendable {
     let facts: CaseFacts
     let record: CaseRecord?
     let window: StatisticsWindow
-    let asOf: Int64
+    let asOf: Timestamp
     /// The window is (start, asOf]; nil for all history.
-    let start: Int64?
+    let start: Timestamp?
     /// The case's contribution to each figure: the snapshot of the case alone.
     let row: TherapistStatistics
     /// Its fees under commission alone, to split platformFees into commission and the new-client fee.
     let commission: Int64
 
-    init(facts: CaseFacts, record: CaseRecord?, window: StatisticsWindow, asOf: Timestamp, windowStart: Int64?) throws {
+    /// - Parameter currency: the currency of the facts the case comes from.
+    init(
+        facts: CaseFacts, currency: CurrencyCode?, record: CaseRecord?, window: StatisticsWindow, asOf: Timestamp,
+        windowStart: Timestamp?
+    ) {
         self.facts = facts
         self.record = record
         self.window = window
-        self.asOf = asOf.microsecondsSinceEpoch
+        self.asOf = asOf
         self.start = windowStart
-        let alone = try Self.alone(facts)
+        // The case's own facts, as the fold left them, in facts holding
+        // nothing else: no events are made up to rebuild them, so nothing
+        // (a currency, a session id, a reason) is invented along the way.
+        let alone = MarketplaceFacts(cases: [facts], currency: currency)
         row = alone.snapshot(window, asOf: asOf).therapists.first ?? TherapistStatistics(therapistId: facts.therapistId)
         var commissionOnly = window
         switch window.feeModel {
@@ -32,68 +39,15 @@ struct ExplainedCase: Sendable {
         commission = alone.snapshot(commissionOnly, asOf: asOf).therapists.first?.platformFees ?? 0
     }
 
-    /// Facts holding only this case, rebuilt through the statistics' public
-    /// `apply` from events that carry exactly its facts. Throws if the
-    /// rebuilt case differs (the facts gained a field this does not know).
-    static func alone(_ facts: CaseFacts) throws -> MarketplaceFacts {
-        var alone = MarketplaceFacts()
-        var position: Int64 = 0
-        func apply(_ event: CaseloadEvent, _ at: Int64) {
-            position += 1
-            alone.apply(event, occurredAt: Timestamp(microsecondsSinceEpoch: at), position: position)
-        }
-        let id = facts.caseId
-        apply(
-            .inquiryOpened(InquiryOpened(
-                caseId: id, clientId: facts.clientId, therapistId: facts.therapistId, format: .individual, oneOff: false,
-                rematchedFrom: facts.rematchedFrom)), facts.openedAt)
-        if let replied = facts.firstReplyAt { apply(.therapistReplied(TherapistReplied(caseId: id)), replied) }
-        for (index, session) in facts.charged.enumerated() {
-            let sessionId = "charged-\(index)"
-            apply(
-                .sessionBooked(SessionBooked(
-                    caseId: id, sessionId: sessionId, scheduledStart: Timestamp(microsecondsSinceEpoch: session.at),
-                    price: Money(amount: session.price, currency: "XXX"))), session.at)
-            switch session.kind {
-            case .held: apply(.sessionHeld(SessionHeld(caseId: id, sessionId: sessionId)), session.at)
-            case .noShow: apply(.sessionMissed(SessionMissed(caseId: id, sessionId: sessionId)), session.at)
-            case .lateCancellation:
-                apply(
-                    .sessionCancelled(SessionCancelled(
-                        caseId: id, sessionId: sessionId, by: .client, policyNoticeHours: CancellationPolicy.defaultNoticeHours,
-                        late: true)), session.at)
-            }
-        }
-        for (index, at) in facts.uncharged.enumerated() {
-            apply(
-                .sessionCancelled(SessionCancelled(
-                    caseId: id, sessionId: "uncharged-\(index)", by: .client,
-                    policyNoticeHours: CancellationPolicy.defaultNoticeHours, late: false)), at)
-        }
-        for span in facts.exclusions {
-            apply(.chatExcluded(ChatExcluded(caseId: id, reason: .spam)), span.from)
-            if let until = span.until { apply(.exclusionRevoked(ExclusionRevoked(caseId: id, explanation: "-")), until) }
-        }
-        if let refused = facts.refusedAt {
-            apply(.refusalFiled(RefusalFiled(caseId: id, reason: .other, explanation: "-")), refused)
-        }
-        guard let rebuilt = alone.facts(ofCase: id), rebuilt.sameStatistics(as: facts) else {
-            throw AuditError(
-                .explanationIncomplete, "explain cannot rebuild the facts of case \(id) on their own", subject: id)
-        }
-        return alone
-    }
-
     // MARK: Contributions
 
-    func contribution(_ metric: String) -> CaseContribution {
-        let part = row.metric(metric) ?? MetricValue(value: nil)
-        let kind = MetricShape(metric)?.kind ?? .count
+    func contribution(_ metric: Metric) -> CaseContribution {
+        let part = row.metric(metric)
         var contribution = CaseContribution(
-            caseId: facts.caseId, clientId: facts.clientId, openedAt: Timestamp(microsecondsSinceEpoch: facts.openedAt),
+            caseId: facts.caseId, clientId: facts.clientId, openedAt: facts.openedAt,
             rematchedFrom: facts.rematchedFrom, value: nil, numerator: nil, denominator: nil, counts: false,
             why: why(metric))
-        switch kind {
+        switch metric.kind {
         case .count, .money:
             contribution.value = part.value ?? 0
             contribution.counts = contribution.value != 0
@@ -108,35 +62,36 @@ struct ExplainedCase: Sendable {
         return contribution
     }
 
-    func why(_ metric: String) -> String {
+    func why(_ metric: Metric) -> String {
         switch metric {
-        case "inquiries", "profileEfficiency": inquiryWords
-        case "excludedInquiries":
+        case .inquiries, .profileEfficiency: inquiryWords
+        case .excludedInquiries:
             switch status {
             case .excluded(let index): exclusionWords(index)
             case .counted: "counted, not excluded" + countedNote
             case .beforeWindow: beforeWindowWords
             }
-        case "countedInquiries":
+        case .countedInquiries:
             switch status {
             case .excluded(let index): exclusionWords(index) + ": not counted"
             case .counted: "counted" + countedNote
             case .beforeWindow: beforeWindowWords
             }
-        case "repliedInquiries", "medianFirstResponseSeconds": replyWords(seconds: metric == "medianFirstResponseSeconds")
-        case "firstSessions", "conversionToFirstSession": conversionWords
-        case "refusals": refusalCountWords
-        case "sessionsHeld": sessionWords([.held], "held", none: "no session held in the window")
-        case "lateCancellations":
+        case .repliedInquiries, .medianFirstResponseSeconds: replyWords(seconds: metric == .medianFirstResponseSeconds)
+        case .firstSessions, .conversionToFirstSession: conversionWords
+        case .refusals: refusalCountWords
+        case .sessionsHeld: sessionWords([.held], "held", none: "no session held in the window")
+        case .lateCancellations:
             sessionWords([.lateCancellation], "late cancellation", none: "no late cancellation in the window")
-        case "noShows": sessionWords([.noShow], "no-show", none: "no no-show in the window")
-        case "chargedSessions": sessionWords([.held, .lateCancellation, .noShow], "charged session", none: "no charged session in the window")
-        case "earlyCancellations": earlyCancellationWords
-        case "sessionRevenue": revenueWords
-        case "platformFees", "platformFeesPerChargedSession": feeWords
-        case "platformFeesPerCountedInquiry": feeWords + "; the inquiry: " + countedWords
-        case "retainedClients", "clientsWithSecondSession", "returnRate", "sessionsPerClient": retentionWords(metric)
-        default: "counts as the statistics compute it"
+        case .noShows: sessionWords([.noShow], "no-show", none: "no no-show in the window")
+        case .chargedSessions: sessionWords([.held, .lateCancellation, .noShow], "charged session", none: "no charged session in the window")
+        case .earlyCancellations: earlyCancellationWords
+        case .sessionRevenue: revenueWords
+        case .platformFees, .platformFeesPerChargedSession: feeWords
+        case .platformFeesPerCountedInquiry: feeWords + "; the inquiry: " + countedWords
+        case .retainedClients, .clientsWithSecondSession, .returnRate, .sessionsPerClient: retentionWords(metric)
+        // No case changes the views (explain lists them per day); never asked of a case.
+        case .profileViews: "counts as the statistics compute it"
         }
     }
 
@@ -157,11 +112,11 @@ struct ExplainedCase: Sendable {
     }
 
     /// The exclusion in force at `instant`: started by then and not yet revoked.
-    private func exclusionIndex(at instant: Int64) -> Int? {
+    private func exclusionIndex(at instant: Timestamp) -> Int? {
         facts.exclusions.indices.last { facts.exclusions[$0].from <= instant && (facts.exclusions[$0].until.map { instant < $0 } ?? true) }
     }
 
-    private func day(_ micros: Int64) -> String { AuditText.day(micros) }
+    private func day(_ time: Timestamp) -> String { AuditText.day(time) }
 
     private var beforeWindowWords: String {
         "opened on \(day(facts.openedAt)), before the window" + (start.map { " (which starts after \(day($0)))" } ?? "")
@@ -183,7 +138,7 @@ struct ExplainedCase: Sendable {
     /// The log's account of the exclusion at `index`, if it is the same one the facts hold.
     private func decision(_ index: Int) -> CaseRecord.Exclusion? {
         guard let record, record.exclusions.indices.contains(index),
-            record.exclusions[index].excludedAt.microsecondsSinceEpoch == facts.exclusions[index].from
+            record.exclusions[index].excludedAt == facts.exclusions[index].from
         else { return nil }
         return record.exclusions[index]
     }
@@ -235,7 +190,7 @@ struct ExplainedCase: Sendable {
             guard row.repliedInquiries == 1 else {
                 return "counted, first reply only on \(day(replied)), after the as-of date" + countedNote
             }
-            let elapsed = (replied - facts.openedAt) / 1_000_000
+            let elapsed = (replied.microsecondsSinceEpoch - facts.openedAt.microsecondsSinceEpoch) / 1_000_000
             return "first reply on \(day(replied)), \(AuditText.duration(seconds: elapsed)) after the inquiry"
                 + (seconds ? " (\(elapsed) s)" : "") + countedNote
         }
@@ -286,7 +241,7 @@ struct ExplainedCase: Sendable {
     }
 
     /// The window's definition (Statistics.swift), for listing dates; the counts come from `row`.
-    private func inWindow(_ instant: Int64) -> Bool { instant > (start ?? Int64.min) && instant <= asOf }
+    private func inWindow(_ instant: Timestamp) -> Bool { (start.map { instant > $0 } ?? true) && instant <= asOf }
 
     private var chargedInWindow: [ChargedSession] { facts.charged.filter { inWindow($0.at) } }
 
@@ -307,7 +262,7 @@ struct ExplainedCase: Sendable {
         let sessions = chargedInWindow
         guard !sessions.isEmpty else { return "no charged session in the window" }
         return "charged in the window: "
-            + sessions.map { "\(AuditText.amount($0.price)) (\(day($0.at)), \(Self.short($0.kind)))" }.joined(separator: " + ")
+            + sessions.map { "\(AuditText.amount($0.price?.amount ?? 0)) (\(day($0.at)), \(Self.short($0.kind)))" }.joined(separator: " + ")
     }
 
     private var feeWords: String {
@@ -328,7 +283,7 @@ struct ExplainedCase: Sendable {
         return text
     }
 
-    private func retentionWords(_ metric: String) -> String {
+    private func retentionWords(_ metric: Metric) -> String {
         let excludedNow = exclusionIndex(at: asOf)
         guard row.retainedClients == 1 else {
             if row.chargedSessions == 0 { return "no charged session in the window" }
@@ -337,7 +292,7 @@ struct ExplainedCase: Sendable {
             return "left out of retention"
         }
         var text = "seen in the window: \(AuditText.count(row.chargedSessions, "charged session")) in it"
-        if metric != "sessionsPerClient" {
+        if metric != .sessionsPerClient {
             if row.clientsWithSecondSession == 1, facts.charged.count >= 2 {
                 text += "; second charged session on \(day(facts.charged[1].at))"
             } else {
@@ -347,15 +302,5 @@ struct ExplainedCase: Sendable {
         if isRefused { text += "; \(refusalWords), but refusals are not honoured here" }
         if let index = excludedNow { text += "; \(exclusionWords(index)), but exclusions are not honoured here" }
         return text
-    }
-}
-
-extension CaseFacts {
-    /// Equal in everything the statistics read (the pending bookings are internal to the fold).
-    func sameStatistics(as other: CaseFacts) -> Bool {
-        caseId == other.caseId && therapistId == other.therapistId && clientId == other.clientId
-            && openedAt == other.openedAt && rematchedFrom == other.rematchedFrom && firstReplyAt == other.firstReplyAt
-            && charged == other.charged && uncharged == other.uncharged && exclusions == other.exclusions
-            && refusedAt == other.refusedAt
     }
 }

@@ -89,7 +89,7 @@ extension Harness {
                 for (rules, sink) in [([builtins[0]], 0), (ten, 1)] {
                     let start = ContinuousClock.now
                     let facts = try await StatisticsProjection(store: store, tuning: Knobs.replay).rebuild()
-                    let asOf = Timestamp(microsecondsSinceEpoch: facts.latestOccurredAt)
+                    let asOf = facts.latestOccurredAt
                     let results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
                     if results.count > 1 { _ = RatingComparison.compare(results) }
                     let seconds = (ContinuousClock.now - start).seconds

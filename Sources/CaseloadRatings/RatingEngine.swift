@@ -156,7 +156,7 @@ public enum RatingEngine {
         for window in rule.windows { ids.formUnion(snapshots[window]!.therapists.keys) }
 
         let platformFigures = rule.metrics.map { metric in
-            MetricFigure(name: metric.name, value: facts(metric.windowDays).platform.metric(metric.statistic)?.value)
+            MetricFigure(name: metric.name, value: facts(metric.windowDays).platform.value(metric.statistic))
         }
         let platformValues = Dictionary(uniqueKeysWithValues: platformFigures.map { ($0.name, $0.value) })
 
@@ -254,14 +254,12 @@ public enum RatingEngine {
         _ metric: RatingMetric, therapist: TherapistStatistics, platform: TherapistStatistics
     ) -> Result<Double, Undefined> {
         let window = describe(days: metric.windowDays)
-        guard let figure = therapist.metric(metric.statistic) else {
-            return .failure(Undefined(text: "\(metric.name) is undefined: there is no statistic '\(metric.statistic)'"))
-        }
+        let figure = therapist.metric(metric.statistic)
         func undefinedFigure() -> Undefined {
             let why = figure.denominator == 0 ? "has a zero denominator" : "has no value"
             return Undefined(text: "\(metric.name) is undefined: \(metric.statistic) \(why) (\(window))")
         }
-        let platformValue = platform.metric(metric.statistic)?.value
+        let platformValue = platform.value(metric.statistic)
         let estimate: Double
         switch metric.estimator {
         case .value:
@@ -304,12 +302,12 @@ public enum RatingEngine {
         case .metric(let name):
             guard let metric = rule.metric(named: name) else { return "metric '\(name)' is not in the rule" }
             let figure = facts(metric.windowDays).statistics(of: id).metric(metric.statistic)
-            let size = figure?.denominator ?? figure?.value ?? 0
+            let size = figure.denominator ?? figure.value ?? 0
             guard size < sample.atLeast else { return nil }
-            let basis = figure?.denominator != nil ? "the denominator of \(metric.statistic)" : metric.statistic
+            let basis = figure.denominator != nil ? "the denominator of \(metric.statistic)" : metric.statistic.name
             return "\(name) rests on \(format(size)) (\(basis), \(describe(days: metric.windowDays))); the rule needs at least \(format(sample.atLeast))"
         case .statistic(let statistic, let days):
-            let size = facts(days).statistics(of: id).metric(statistic)?.value ?? 0
+            let size = facts(days).statistics(of: id).value(statistic) ?? 0
             guard size < sample.atLeast else { return nil }
             return "\(statistic) is \(format(size)) (\(describe(days: days))); the rule needs at least \(format(sample.atLeast))"
         }
@@ -320,7 +318,7 @@ public enum RatingEngine {
         case .metric(let name):
             return reasons[name] ?? "\(name) is undefined"
         case .platform(let name):
-            let statistic = rule.metric(named: name)?.statistic ?? name
+            let statistic = rule.metric(named: name)?.statistic.name ?? name
             return "platform.\(name) is undefined: the platform's \(statistic) has a zero denominator"
         case .divisionByZero:
             return "the score divides by zero"

@@ -79,15 +79,15 @@ public struct RatingRule: Sendable, Hashable {
 public struct RatingMetric: Sendable, Hashable {
     /// The name the score uses: `[A-Za-z_][A-Za-z0-9_]*`, not `platform`, `min` or `max`.
     public var name: String
-    /// One of `TherapistStatistics.metricNames`.
-    public var statistic: String
+    /// The statistic it reads; a rule file names it by ``Metric/name``.
+    public var statistic: Metric
     /// Days before the as-of instant; nil means all history.
     public var windowDays: Int?
     public var estimator: Estimator
     /// Divide by the platform's figure for the same statistic and window (1 = platform average).
     public var relativeToPlatform: Bool
 
-    public init(name: String, statistic: String, windowDays: Int? = nil, estimator: Estimator = .value, relativeToPlatform: Bool = false) {
+    public init(name: String, statistic: Metric, windowDays: Int? = nil, estimator: Estimator = .value, relativeToPlatform: Bool = false) {
         self.name = name
         self.statistic = statistic
         self.windowDays = windowDays
@@ -121,7 +121,7 @@ public struct MinimumSample: Sendable, Hashable {
         /// metric's window (for a count, the count itself).
         case metric(String)
         /// A statistic's value over a window (nil days = all history).
-        case statistic(String, windowDays: Int?)
+        case statistic(Metric, windowDays: Int?)
     }
 
     public var subject: Subject

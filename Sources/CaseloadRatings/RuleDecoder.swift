@@ -55,7 +55,6 @@ extension RatingRule {
 
 /// Statistics a `wilsonLower` metric may use: rates whose numerator counts a
 /// subset of their denominator.
-let proportionStatistics: Set<String> = ["conversionToFirstSession", "returnRate", "profileEfficiency"]
 
 /// Turns a `RuleNode` tree into a `RatingRule`, checking every key, type and
 /// name, and reporting the first problem in the file's order.
@@ -160,33 +159,26 @@ struct RuleDecoder {
             throw metricsTable.error(.invalidValue, "'\(name)' is a word of the score language; name the metric otherwise", at: name)
         }
         let table = try self.table(member.value, path: path, keys: Self.metricKeys)
-        let statistic = try table.string("statistic", required: true)!
-        let known = TherapistStatistics.metricNames
-        guard known.contains(statistic) else {
-            var message = "unknown statistic '\(statistic)'"
-            if let suggestion = closestName(to: statistic, among: known) { message += "; did you mean '\(suggestion)'?" }
-            message += " (statistics: \(known.joined(separator: ", ")))"
-            throw table.error(.unknownStatistic, message, at: "statistic", valuePosition: true)
-        }
+        let statistic = try table.statistic(try table.string("statistic", required: true)!, listingAll: true)
         let windowDays = try table.windowDays()
         let estimatorName = try table.string("estimator") ?? "value"
-        let isRate = TherapistStatistics(therapistId: "").metric(statistic)?.denominator != nil
         let estimator: Estimator
         switch estimatorName {
         case "value":
             estimator = .value
         case "wilsonLower":
-            guard proportionStatistics.contains(statistic) else {
+            guard statistic.isProportion else {
+                let proportions = Metric.allCases.filter(\.isProportion).map(\.name).sorted()
                 throw table.error(
                     .invalidValue,
-                    "estimator wilsonLower needs a proportion (a part of a whole), and '\(statistic)' is not one; use it with \(proportionStatistics.sorted().joined(separator: ", "))",
+                    "estimator wilsonLower needs a proportion (a part of a whole), and '\(statistic)' is not one; use it with \(proportions.joined(separator: ", "))",
                     at: "estimator", valuePosition: true)
             }
             let z = try table.double("z") ?? Estimator.defaultZ
             guard z > 0 else { throw table.error(.invalidValue, "z must be greater than 0, found \(z)", at: "z", valuePosition: true) }
             estimator = .wilsonLower(z: z)
         case "shrunk":
-            guard isRate else {
+            guard statistic.ratio != nil else {
                 throw table.error(
                     .invalidValue, "estimator shrunk needs a rate with a numerator and a denominator, and '\(statistic)' is a count",
                     at: "estimator", valuePosition: true)
@@ -273,12 +265,7 @@ struct RuleDecoder {
             }
             return MinimumSample(.metric(metric), atLeast: atLeast)
         case (nil, let statistic?):
-            guard TherapistStatistics.metricNames.contains(statistic) else {
-                var message = "unknown statistic '\(statistic)'"
-                if let suggestion = closestName(to: statistic, among: TherapistStatistics.metricNames) { message += "; did you mean '\(suggestion)'?" }
-                throw table.error(.unknownStatistic, message, at: "statistic", valuePosition: true)
-            }
-            return MinimumSample(.statistic(statistic, windowDays: try table.windowDays()), atLeast: atLeast)
+            return MinimumSample(.statistic(try table.statistic(statistic, listingAll: false), windowDays: try table.windowDays()), atLeast: atLeast)
         case (.some, .some):
             throw table.error(.invalidValue, "a minimum sample names either a metric or a statistic, not both", at: "statistic")
         case (nil, nil):
@@ -408,6 +395,18 @@ struct TableReader {
         case .number(let value) where value.isFinite: return value
         default: throw wrongType(key, expected: "a finite number", found: member.value)
         }
+    }
+
+    /// The statistic `name` names in the table's `statistic` key; an unknown
+    /// name is an error at the value's line and column, with the closest
+    /// statistic and, with `listingAll`, every one.
+    func statistic(_ name: String, listingAll: Bool) throws -> Metric {
+        if let metric = Metric(name: name) { return metric }
+        let known = TherapistStatistics.metricNames
+        var message = "unknown statistic '\(name)'"
+        if let suggestion = closestName(to: name, among: known) { message += "; did you mean '\(suggestion)'?" }
+        if listingAll { message += " (statistics: \(known.joined(separator: ", ")))" }
+        throw error(.unknownStatistic, message, at: "statistic", valuePosition: true)
     }
 
     /// `windowDays`: a whole number of days, at least 1; absent = all history.

@@ -1,10 +1,16 @@
+import CaseloadCoding
+
 /// A compact binary form of ``MarketplaceFacts``: the statistics projection's
-/// saved state. Little-endian integers, strings as u32 length + UTF-8; a magic
-/// and format number first, so a state from another format is rebuilt, not
-/// misread.
+/// saved state. Little-endian integers, strings as u32 length + UTF-8,
+/// timestamps as µs since the epoch in 64 bits; a magic and format number
+/// first, so a state from another format is rebuilt, not misread.
+///
+/// Format 3 added the facts' currency (once, in the header: the facts hold
+/// one) and whether each charged session has a price; a format-2 state is
+/// refused and the projection rebuilds it from the log.
 public enum FactsCodec {
     static let magic: [UInt8] = Array("CLF".utf8)
-    public static let formatVersion: UInt8 = 2
+    public static let formatVersion: UInt8 = 3
 
     public static func encode(_ facts: MarketplaceFacts) -> [UInt8] {
         var out = Writer()
@@ -13,12 +19,18 @@ public enum FactsCodec {
         out.bytes.append(contentsOf: magic)
         out.bytes.append(formatVersion)
         out.int(facts.checkpoint)
-        out.int(facts.latestOccurredAt)
+        out.time(facts.latestOccurredAt)
+        if let currency = facts.currency {
+            out.bytes.append(1)
+            withUnsafeBytes(of: currency.packed.littleEndian) { out.bytes.append(contentsOf: $0) }
+        } else {
+            out.bytes.append(0)
+        }
         let therapists = facts.therapists.sorted { $0.key < $1.key }
         out.int(Int64(therapists.count))
         for (id, joined) in therapists {
             out.string(id)
-            out.int(joined)
+            out.time(joined)
         }
         let views = facts.viewsStorage.sorted { $0.key < $1.key }
         out.int(Int64(views.count))
@@ -37,27 +49,28 @@ public enum FactsCodec {
             out.string(c.caseId)
             out.string(c.therapistId)
             out.string(c.clientId)
-            out.int(c.openedAt)
+            out.time(c.openedAt)
             out.optionalString(c.rematchedFrom)
-            out.optionalInt(c.firstReplyAt)
+            out.optionalTime(c.firstReplyAt)
             out.int(Int64(c.charged.count))
             for s in c.charged {
-                out.int(s.at)
-                out.int(s.price)
+                out.time(s.at)
+                // The currency is the facts' one (the header's); only the amount is per session.
+                out.optionalInt(s.price?.amount)
                 out.bytes.append(s.kind.rawValue)
             }
             out.int(Int64(c.uncharged.count))
-            for time in c.uncharged { out.int(time) }
+            for time in c.uncharged { out.time(time) }
             out.int(Int64(c.exclusions.count))
             for span in c.exclusions {
-                out.int(span.from)
-                out.optionalInt(span.until)
+                out.time(span.from)
+                out.optionalTime(span.until)
             }
-            out.optionalInt(c.refusedAt)
+            out.optionalTime(c.refusedAt)
             out.int(Int64(c.pending.count))
             for p in c.pending {
                 out.string(p.sessionId)
-                out.int(p.price)
+                out.int(p.price.amount)
             }
         }
         return out.bytes
@@ -65,11 +78,11 @@ public enum FactsCodec {
 
     /// An upper bound of the encoded size (ids assumed at most 64 bytes).
     static func estimatedSize(_ facts: MarketplaceFacts) -> Int {
-        var size = 64 + facts.therapists.count * 80
+        var size = 72 + facts.therapists.count * 80
         for (_, times) in facts.viewsStorage { size += 80 + times.count * 4 }
         for c in facts.cases {
             size += 3 * 72 + 8 * 4 + 80
-            size += c.charged.count * 17 + c.uncharged.count * 8 + c.exclusions.count * 17 + c.pending.count * 80
+            size += c.charged.count * 18 + c.uncharged.count * 8 + c.exclusions.count * 17 + c.pending.count * 80
         }
         return size
     }
@@ -80,12 +93,25 @@ public enum FactsCodec {
         guard bytes.count >= 4, Array(bytes[0..<3]) == magic else { throw FactsCodecError(reason: "not a facts state") }
         guard bytes[3] == formatVersion else { throw FactsCodecError(reason: "facts format \(bytes[3]), expected \(formatVersion)") }
         input.offset = 4
-        var facts = MarketplaceFacts()
         let checkpoint = try input.int()
-        facts.latestOccurredAt = try input.int()
+        let latestOccurredAt = try input.time()
+        var currency: CurrencyCode?
+        if try input.byte() == 1 {
+            guard let code = CurrencyCode(packed: try input.uint32()) else {
+                throw FactsCodecError(reason: "bad currency at byte \(input.offset)")
+            }
+            currency = code
+        }
+        /// A saved amount in the facts' currency; a state with amounts and no currency is damaged.
+        func price(_ amount: Int64) throws(FactsCodecError) -> Price {
+            guard let currency else { throw FactsCodecError(reason: "a price without a currency at byte \(input.offset)") }
+            return Price(amount: amount, currency: currency)
+        }
+        var facts = MarketplaceFacts(cases: [], currency: currency)
+        facts.latestOccurredAt = latestOccurredAt
         for _ in 0..<(try input.count()) {
             let id = try input.string()
-            facts.restoreTherapist(id, joinedAt: try input.int())
+            facts.restoreTherapist(id, joinedAt: try input.time())
         }
         for _ in 0..<(try input.count()) {
             let id = try input.string()
@@ -98,23 +124,25 @@ public enum FactsCodec {
         for _ in 0..<(try input.count()) {
             var c = CaseFacts(
                 caseId: try input.string(), therapistId: try input.string(), clientId: try input.string(),
-                openedAt: try input.int(), rematchedFrom: try input.optionalString())
-            c.firstReplyAt = try input.optionalInt()
+                openedAt: try input.time(), rematchedFrom: try input.optionalString())
+            c.firstReplyAt = try input.optionalTime()
             for _ in 0..<(try input.count()) {
-                let at = try input.int()
-                let price = try input.int()
+                let at = try input.time()
+                let amount = try input.optionalInt()
                 guard let kind = ChargedSession.Kind(rawValue: try input.byte()) else {
                     throw FactsCodecError(reason: "bad session kind at byte \(input.offset)")
                 }
-                c.charged.append(ChargedSession(at: at, price: price, kind: kind))
+                var sessionPrice: Price?
+                if let amount { sessionPrice = try price(amount) }
+                c.charged.append(ChargedSession(at: at, price: sessionPrice, kind: kind))
             }
-            for _ in 0..<(try input.count()) { c.uncharged.append(try input.int()) }
+            for _ in 0..<(try input.count()) { c.uncharged.append(try input.time()) }
             for _ in 0..<(try input.count()) {
-                c.exclusions.append(ExclusionSpan(from: try input.int(), until: try input.optionalInt()))
+                c.exclusions.append(ExclusionSpan(from: try input.time(), until: try input.optionalTime()))
             }
-            c.refusedAt = try input.optionalInt()
+            c.refusedAt = try input.optionalTime()
             for _ in 0..<(try input.count()) {
-                c.pending.append(.init(sessionId: try input.string(), price: try input.int()))
+                c.pending.append(.init(sessionId: try input.string(), price: try price(try input.int())))
             }
             facts.restoreCase(c)
         }
@@ -126,6 +154,8 @@ public enum FactsCodec {
     struct Writer {
         var bytes: [UInt8] = []
         mutating func int(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func time(_ value: Timestamp) { int(value.microsecondsSinceEpoch) }
+        mutating func optionalTime(_ value: Timestamp?) { optionalInt(value?.microsecondsSinceEpoch) }
         mutating func string(_ value: String) {
             int(Int64(value.utf8.count))
             bytes.append(contentsOf: value.utf8)
@@ -161,6 +191,11 @@ public enum FactsCodec {
             defer { offset += 8 }
             return bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int64.self)) }
         }
+        mutating func time() throws(FactsCodecError) -> Timestamp { Timestamp(microsecondsSinceEpoch: try int()) }
+        mutating func optionalTime() throws(FactsCodecError) -> Timestamp? {
+            try optionalInt().map { Timestamp(microsecondsSinceEpoch: $0) }
+        }
+        mutating func uint32() throws(FactsCodecError) -> UInt32 { UInt32(bitPattern: try int32()) }
         mutating func int32() throws(FactsCodecError) -> Int32 {
             guard offset + 4 <= bytes.count else { throw FactsCodecError(reason: "truncated") }
             defer { offset += 4 }
@@ -189,7 +224,7 @@ public struct FactsCodecError: Error, Sendable, CustomStringConvertible {
 }
 
 extension MarketplaceFacts {
-    mutating func restoreTherapist(_ id: String, joinedAt: Int64) { therapistsStorage[id] = joinedAt }
+    mutating func restoreTherapist(_ id: String, joinedAt: Timestamp) { therapistsStorage[id] = joinedAt }
     mutating func restoreViews(_ id: String, _ times: [Int32]) { viewsStorage[id] = times }
     mutating func restoreCase(_ facts: CaseFacts) { appendCase(facts) }
 }

@@ -1,24 +1,87 @@
 public import CaseloadCoding
 public import CaseloadDomain
 
+/// An ISO 4217 currency code (three upper-case ASCII letters) packed in 32
+/// bits: every charged session carries one, and a `String` there would make
+/// each session 16 bytes larger in a replay that holds millions of them.
+public struct CurrencyCode: Sendable, Hashable, CustomStringConvertible {
+    /// The three letters, first in the low byte.
+    let packed: UInt32
+
+    /// The code `text` spells, or nil unless it is three upper-case ASCII letters.
+    public init?(_ text: String) {
+        var packed: UInt32 = 0
+        var count = 0
+        for byte in text.utf8 {
+            guard count < 3, byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") else { return nil }
+            packed |= UInt32(byte) << (8 * UInt32(count))
+            count += 1
+        }
+        guard count == 3 else { return nil }
+        self.packed = packed
+    }
+
+    /// Reads what ``packed`` held; nil unless it is a valid code.
+    init?(packed: UInt32) {
+        let letters = (0..<3).map { UInt8(truncatingIfNeeded: packed >> (8 * UInt32($0))) }
+        guard packed >> 24 == 0, let code = CurrencyCode(String(decoding: letters, as: UTF8.self)) else { return nil }
+        self = code
+    }
+
+    public var description: String {
+        String(decoding: (0..<3).map { UInt8(truncatingIfNeeded: packed >> (8 * UInt32($0))) }, as: UTF8.self)
+    }
+}
+
+/// A session's price as the facts keep it: minor units and their currency.
+public struct Price: Sendable, Hashable, CustomStringConvertible {
+    /// Minor units (cents, kopecks).
+    public var amount: Int64
+    public var currency: CurrencyCode
+
+    public init(amount: Int64, currency: CurrencyCode) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    public var description: String { "\(amount) \(currency)" }
+}
+
 /// A session that was charged: held, cancelled late by the client, or missed.
 public struct ChargedSession: Sendable, Hashable {
     public enum Kind: UInt8, Sendable, Hashable {
         case held = 0, lateCancellation = 1, noShow = 2
     }
-    /// When it was charged (the event's occurredAt), µs since the epoch.
-    public var at: Int64
-    public var price: Int64
+    /// When it was charged (the event's occurredAt).
+    public var at: Timestamp
+    /// The price it was booked at; nil when the log has no booking for it
+    /// (a log someone edited): it then adds nothing to revenue or fees.
+    public var price: Price?
     public var kind: Kind
+
+    public init(at: Timestamp, price: Price?, kind: Kind) {
+        self.at = at
+        self.price = price
+        self.kind = kind
+    }
+
+    /// What it adds to revenue, in minor units of the facts' one currency.
+    var amount: Int64 { price?.amount ?? 0 }
 }
 
 /// A span during which a chat was excluded from statistics.
 public struct ExclusionSpan: Sendable, Hashable {
-    public var from: Int64
+    public var from: Timestamp
     /// When the exclusion was revoked; nil while it stands.
-    public var until: Int64?
+    public var until: Timestamp?
 
-    func covers(_ instant: Int64) -> Bool { from <= instant && (until.map { instant < $0 } ?? true) }
+    public init(from: Timestamp, until: Timestamp?) {
+        self.from = from
+        self.until = until
+    }
+
+    /// Whether the exclusion stood at `instant`: from its start, up to (not at) its revocation.
+    public func covers(_ instant: Timestamp) -> Bool { from <= instant && (until.map { instant < $0 } ?? true) }
 }
 
 /// What the statistics need to know about one case, with the time of every
@@ -27,33 +90,68 @@ public struct CaseFacts: Sendable, Hashable {
     public let caseId: String
     public let therapistId: String
     public let clientId: String
-    public var openedAt: Int64
+    public var openedAt: Timestamp
     public var rematchedFrom: String?
-    public var firstReplyAt: Int64?
+    public var firstReplyAt: Timestamp?
     /// In time order.
     public var charged: [ChargedSession] = []
     /// Times of cancellations that were not charged (a client's early one, or the therapist's).
-    public var uncharged: [Int64] = []
+    public var uncharged: [Timestamp] = []
     public var exclusions: [ExclusionSpan] = []
-    public var refusedAt: Int64?
+    public var refusedAt: Timestamp?
     /// Prices of sessions booked but not yet settled.
     var pending: [PendingSession] = []
 
     struct PendingSession: Sendable, Hashable {
         var sessionId: String
-        var price: Int64
+        var price: Price
+    }
+
+    public init(caseId: String, therapistId: String, clientId: String, openedAt: Timestamp, rematchedFrom: String? = nil) {
+        self.caseId = caseId
+        self.therapistId = therapistId
+        self.clientId = clientId
+        self.openedAt = openedAt
+        self.rematchedFrom = rematchedFrom
     }
 
     /// Whether the chat was excluded at `instant`.
-    public func isExcluded(at instant: Int64) -> Bool { exclusions.contains { $0.covers(instant) } }
+    public func isExcluded(at instant: Timestamp) -> Bool { exclusions.contains { $0.covers(instant) } }
 
     /// When the case converted (its first charged session), if it has.
-    public var convertedAt: Int64? { charged.first?.at }
+    public var convertedAt: Timestamp? { charged.first?.at }
 
-    mutating func settle(_ sessionId: String) -> Int64 {
-        guard let index = pending.firstIndex(where: { $0.sessionId == sessionId }) else { return 0 }
+    mutating func settle(_ sessionId: String) -> Price? {
+        guard let index = pending.firstIndex(where: { $0.sessionId == sessionId }) else { return nil }
         return pending.remove(at: index).price
     }
+}
+
+/// Why events cannot be folded into the facts.
+public struct FactsError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong; a struct over a private enum, so codes can be added.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case mixedCurrencies, invalidCurrency
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// A price in another currency than the prices already folded.
+        public static let mixedCurrencies = Code(.mixedCurrencies)
+        /// A price whose currency is not three upper-case letters.
+        public static let invalidCurrency = Code(.invalidCurrency)
+
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+    /// The log position of the event that could not be folded.
+    public var position: Int64
+    public var caseId: String
+
+    public var description: String { "\(code): \(message)" }
 }
 
 /// The per-case facts of the whole marketplace: one pass over the log
@@ -64,25 +162,45 @@ public struct MarketplaceFacts: Sendable, Equatable {
     public private(set) var cases: [CaseFacts] = []
     private var caseIndex: [String: Int] = [:]
     /// Therapists with when they joined.
-    public var therapists: [String: Int64] { therapistsStorage }
-    var therapistsStorage: [String: Int64] = [:]
-    /// Each therapist's profile views, times in µs, in log order (made on
-    /// demand from the compact store below).
-    public var views: [String: [Int64]] { viewsStorage.mapValues { $0.map(ViewTime.microseconds) } }
-    /// One therapist's view times in µs.
-    public func viewTimes(of therapistId: String) -> [Int64] {
-        viewsStorage[therapistId]?.map(ViewTime.microseconds) ?? []
+    public var therapists: [String: Timestamp] { therapistsStorage }
+    var therapistsStorage: [String: Timestamp] = [:]
+    /// Each therapist's profile views, in log order (made on demand from the
+    /// compact store below).
+    public var views: [String: [Timestamp]] { viewsStorage.mapValues { $0.map(ViewTime.timestamp) } }
+    /// One therapist's view times.
+    public func viewTimes(of therapistId: String) -> [Timestamp] {
+        viewsStorage[therapistId]?.map(ViewTime.timestamp) ?? []
     }
     /// Views are most of a log's events: their times are kept as whole
     /// seconds from 2020 in 32 bits (half the memory of µs in 64), which
     /// keeps a 10M-event replay within its memory budget.
     var viewsStorage: [String: [Int32]] = [:]
+    /// The currency of every price in the facts; nil until the first booking.
+    ///
+    /// One currency, and a second one refused (``FactsError/Code/mixedCurrencies``)
+    /// rather than kept apart: every money figure the statistics publish
+    /// (revenue, fees, fees per session or per inquiry, the platform's
+    /// averages that rules compare therapists with) is one number in the
+    /// JSON and CSV contract, and the log holds no exchange rates to make
+    /// two currencies one. Keeping them apart would change that contract and
+    /// still leave no way to rank across them; refusing at the event that
+    /// brings the second currency says exactly where the history stops
+    /// making sense, instead of a sum that silently does not.
+    public private(set) var currency: CurrencyCode?
     /// The last log position folded in (0 = none).
     public var checkpoint: Int64 = 0
     /// The latest business time seen: the default "as of" of a report.
-    public var latestOccurredAt: Int64 = 0
+    public var latestOccurredAt = Timestamp(microsecondsSinceEpoch: 0)
 
     public init() {}
+
+    /// Facts holding exactly `cases` (no therapists or views): a case's
+    /// contribution to a figure is the snapshot of the case alone, which is
+    /// how `explain` takes a figure apart without restating its definition.
+    package init(cases: [CaseFacts], currency: CurrencyCode?) {
+        for facts in cases { appendCase(facts) }
+        self.currency = currency
+    }
 
     /// The event types the facts read; a replay may skip decoding the rest.
     public static let relevantTypes: Set<String> = [
@@ -90,11 +208,9 @@ public struct MarketplaceFacts: Sendable, Equatable {
         "SessionCancelled", "SessionMissed", "ChatExcluded", "ExclusionRevoked", "RefusalFiled",
     ]
 
-    /// Folds one event in.
-    public mutating func apply(_ event: CaseloadEvent, occurredAt: Timestamp, position: Int64) {
-        checkpoint = position
-        let at = occurredAt.microsecondsSinceEpoch
-        if at > latestOccurredAt { latestOccurredAt = at }
+    /// Folds one event in. Throws for a price in a second currency (see
+    /// ``currency``) or an invalid one; the facts are then as before the event.
+    public mutating func apply(_ event: CaseloadEvent, occurredAt at: Timestamp, position: Int64) throws(FactsError) {
         switch event {
         case .therapistJoined(let e):
             therapistsStorage[e.therapistId] = at
@@ -107,7 +223,10 @@ public struct MarketplaceFacts: Sendable, Equatable {
         case .therapistReplied(let e):
             update(e.caseId) { facts in if facts.firstReplyAt == nil { facts.firstReplyAt = at } }
         case .sessionBooked(let e):
-            update(e.caseId) { $0.pending.append(.init(sessionId: e.sessionId, price: e.price.amount)) }
+            // Checked before anything changes, so a refused event leaves the facts as they were.
+            guard let index = caseIndex[e.caseId] else { break }
+            let price = try price(e.price, caseId: e.caseId, position: position)
+            cases[index].pending.append(.init(sessionId: e.sessionId, price: price))
         case .sessionHeld(let e):
             update(e.caseId) { facts in
                 facts.charged.append(ChargedSession(at: at, price: facts.settle(e.sessionId), kind: .held))
@@ -138,6 +257,25 @@ public struct MarketplaceFacts: Sendable, Equatable {
         default:
             break
         }
+        checkpoint = position
+        if at > latestOccurredAt { latestOccurredAt = at }
+    }
+
+    /// `money` as the facts keep it, in the facts' one currency (the first booking's).
+    private mutating func price(_ money: Money, caseId: String, position: Int64) throws(FactsError) -> Price {
+        guard let code = CurrencyCode(money.currency) else {
+            throw FactsError(
+                code: .invalidCurrency, message: "case \(caseId) books a session at \(money): '\(money.currency)' is not a currency code",
+                position: position, caseId: caseId)
+        }
+        if let currency, currency != code {
+            throw FactsError(
+                code: .mixedCurrencies,
+                message: "case \(caseId) books a session in \(code) at position \(position), but earlier sessions are in \(currency): statistics add prices in one currency only",
+                position: position, caseId: caseId)
+        }
+        currency = code
+        return Price(amount: money.amount, currency: code)
     }
 
     mutating func appendCase(_ facts: CaseFacts) {
@@ -157,7 +295,7 @@ public struct MarketplaceFacts: Sendable, Equatable {
 
     public static func == (lhs: MarketplaceFacts, rhs: MarketplaceFacts) -> Bool {
         lhs.checkpoint == rhs.checkpoint && lhs.latestOccurredAt == rhs.latestOccurredAt && lhs.cases == rhs.cases && lhs.therapists == rhs.therapists
-            && lhs.viewsStorage == rhs.viewsStorage
+            && lhs.viewsStorage == rhs.viewsStorage && lhs.currency == rhs.currency
     }
 }
 
@@ -166,10 +304,10 @@ public struct MarketplaceFacts: Sendable, Equatable {
 enum ViewTime {
     static let epochSeconds: Int64 = 1_577_836_800
 
-    static func compact(_ microseconds: Int64) -> Int32 {
-        let seconds = microseconds / 1_000_000 - epochSeconds
+    static func compact(_ time: Timestamp) -> Int32 {
+        let seconds = time.microsecondsSinceEpoch / 1_000_000 - epochSeconds
         return Int32(clamping: seconds)
     }
 
-    static func microseconds(_ compact: Int32) -> Int64 { (Int64(compact) + epochSeconds) * 1_000_000 }
+    static func timestamp(_ compact: Int32) -> Timestamp { Timestamp(secondsSinceEpoch: Int64(compact) + epochSeconds) }
 }

@@ -18,9 +18,9 @@ extension MarketplaceFacts {
     /// - the new-client fee: cases that *converted* (first charged session) in the window.
     /// Without `days`, these are exactly the all-history definitions.
     public func snapshot(_ window: StatisticsWindow, asOf: Timestamp) -> StatisticsSnapshot {
-        let end = asOf.microsecondsSinceEpoch
-        let start = window.days.map { end - Int64($0) * 86_400_000_000 } ?? Int64.min
-        func inWindow(_ instant: Int64) -> Bool { instant > start && instant <= end }
+        let end = asOf
+        let start = window.start(asOf: asOf)
+        func inWindow(_ instant: Timestamp) -> Bool { (start.map { instant > $0 } ?? true) && instant <= end }
 
         var rows: [String: Accumulator] = [:]
         for therapistId in therapists.keys { rows[therapistId] = Accumulator(therapistId: therapistId) }
@@ -38,15 +38,16 @@ extension MarketplaceFacts {
             rows[facts.therapistId] = row
         }
         let therapists = rows.values.map { $0.finished() }.sorted { $0.therapistId < $1.therapistId }
-        return StatisticsSnapshot(window: window, therapists: therapists, platform: platform.finished())
+        return StatisticsSnapshot(
+            window: window, therapists: therapists, platform: platform.finished(), currency: currency)
     }
 
-    /// How many compact view times fall in (start, end] (µs).
-    static func count(_ times: [Int32], after start: Int64, upTo end: Int64) -> Int {
+    /// How many compact view times fall in (start, end] (all up to `end` without a start).
+    static func count(_ times: [Int32], after start: Timestamp?, upTo end: Timestamp) -> Int {
         var count = 0
         for time in times {
-            let at = ViewTime.microseconds(time)
-            if at > start && at <= end { count += 1 }
+            let at = ViewTime.timestamp(time)
+            if start.map({ at > $0 }) ?? true, at <= end { count += 1 }
         }
         return count
     }
@@ -59,7 +60,7 @@ struct Accumulator {
 
     init(therapistId: String) { statistics = TherapistStatistics(therapistId: therapistId) }
 
-    mutating func add(_ facts: CaseFacts, window: StatisticsWindow, inWindow: (Int64) -> Bool, asOf: Int64) {
+    mutating func add(_ facts: CaseFacts, window: StatisticsWindow, inWindow: (Timestamp) -> Bool, asOf: Timestamp) {
         let refused = facts.refusedAt.map { $0 <= asOf } ?? false
         if inWindow(facts.openedAt) {
             statistics.inquiries += 1
@@ -69,7 +70,7 @@ struct Accumulator {
                 statistics.countedInquiries += 1
                 if let replied = facts.firstReplyAt, replied <= asOf {
                     statistics.repliedInquiries += 1
-                    responseSeconds.append(Double(replied - facts.openedAt) / 1_000_000)
+                    responseSeconds.append(Double(replied.microsecondsSinceEpoch - facts.openedAt.microsecondsSinceEpoch) / 1_000_000)
                 }
                 if let converted = facts.convertedAt, converted <= asOf { statistics.firstSessions += 1 }
                 if refused { statistics.refusals += 1 }
@@ -88,12 +89,13 @@ struct Accumulator {
             case .noShow: statistics.noShows += 1
             }
             statistics.chargedSessions += 1
-            statistics.sessionRevenue += session.price
-            statistics.platformFees += window.feeModel.commission(on: session.price)
+            // One currency: the facts refuse a second one (MarketplaceFacts.currency).
+            statistics.sessionRevenue += session.amount
+            statistics.platformFees += window.feeModel.commission(on: session.amount)
         }
         for cancelled in facts.uncharged where inWindow(cancelled) { statistics.earlyCancellations += 1 }
         if let first = facts.charged.first, first.at <= asOf, inWindow(first.at) {
-            statistics.platformFees += window.feeModel.newClientFee(firstSessionPrice: first.price)
+            statistics.platformFees += window.feeModel.newClientFee(firstSessionPrice: first.amount)
         }
         // Retention: clients seen in the window, refusals left out when honoured.
         let excluded = window.honourExclusions && facts.isExcluded(at: asOf)
@@ -104,15 +106,10 @@ struct Accumulator {
         }
     }
 
+    /// The tallies as they stand and the median; rates are computed from
+    /// the tallies by ``Metric/ratio`` when read.
     func finished() -> TherapistStatistics {
         var result = statistics
-        func rate(_ numerator: Int, _ denominator: Int) -> Double? {
-            denominator == 0 ? nil : Double(numerator) / Double(denominator)
-        }
-        result.conversionToFirstSession = rate(result.firstSessions, result.countedInquiries)
-        result.returnRate = rate(result.clientsWithSecondSession, result.retainedClients)
-        result.sessionsPerClient = rate(result.chargedSessionsOfRetainedClients, result.retainedClients)
-        result.profileEfficiency = rate(result.inquiries, result.profileViews)
         result.medianFirstResponseSeconds = Self.median(responseSeconds)
         return result
     }

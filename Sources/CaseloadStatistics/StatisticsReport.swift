@@ -3,8 +3,9 @@ import CaseloadCoding
 /// Statistics as JSON, CSV or a table for people.
 public enum StatisticsReport {
     /// A JSON array of objects with `therapistId` and exactly the published
-    /// statistics (``TherapistStatistics/publishedNames``); rates with a zero
-    /// denominator are `null`.
+    /// statistics (``Metric/published``); counts and money are whole
+    /// numbers, rates and the median are numbers or `null` (a rate with a
+    /// zero denominator, a median of nothing).
     public static func json(_ rows: [TherapistStatistics]) -> String {
         var writer = JSONWriter(capacity: 512 * max(1, rows.count))
         writer.beginArray()
@@ -12,9 +13,13 @@ public enum StatisticsReport {
             writer.beginObject()
             writer.key("therapistId")
             writer.string(row.therapistId)
-            for name in TherapistStatistics.publishedNames {
-                writer.key(name)
-                write(row, name, into: &writer)
+            for metric in Metric.published {
+                writer.key(metric.name)
+                if let tally = metric.tally {
+                    writer.int(row[tally])
+                } else {
+                    writer.optionalDouble(row.value(metric))
+                }
             }
             writer.endObject()
         }
@@ -22,26 +27,13 @@ public enum StatisticsReport {
         return writer.text
     }
 
-    static func write(_ row: TherapistStatistics, _ name: String, into writer: inout JSONWriter) {
-        switch name {
-        case "medianFirstResponseSeconds": writer.optionalDouble(row.medianFirstResponseSeconds)
-        case "conversionToFirstSession": writer.optionalDouble(row.conversionToFirstSession)
-        case "returnRate": writer.optionalDouble(row.returnRate)
-        case "sessionsPerClient": writer.optionalDouble(row.sessionsPerClient)
-        case "profileEfficiency": writer.optionalDouble(row.profileEfficiency)
-        default:
-            // Counts and money are whole numbers.
-            writer.int(Int64(row.metric(name)?.value ?? 0))
-        }
-    }
-
     /// CSV with a header row; empty cells for null rates.
     public static func csv(_ rows: [TherapistStatistics]) -> String {
-        var lines = [(["therapistId"] + TherapistStatistics.publishedNames).joined(separator: ",")]
+        var lines = [(["therapistId"] + Metric.published.map(\.name)).joined(separator: ",")]
         for row in rows {
             var cells = [csvEscape(row.therapistId)]
-            for name in TherapistStatistics.publishedNames {
-                cells.append(row.metric(name)?.value.map { format($0) } ?? "")
+            for metric in Metric.published {
+                cells.append(row.value(metric).map { format($0) } ?? "")
             }
             lines.append(cells.joined(separator: ","))
         }

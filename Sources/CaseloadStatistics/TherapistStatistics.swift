@@ -1,3 +1,5 @@
+public import CaseloadCoding
+
 /// One therapist's statistics over a window: the figures `caseload stats`
 /// prints and rating rules read. The definitions are the contract (issue 4):
 ///
@@ -6,7 +8,9 @@
 /// - *counted* cases are those not excluded as of the time asked about;
 /// - *refused* cases had a refusal filed; they stay converted.
 ///
-/// A rate whose denominator is zero is `nil` (`null` in JSON).
+/// The stored figures are tallies (and the median); every rate is computed
+/// from them by its ``Metric/ratio``, so a rate is defined once. A rate
+/// whose denominator is zero is `nil` (`null` in JSON).
 public struct TherapistStatistics: Sendable, Hashable {
     public var therapistId: String
     public var profileViews: Int = 0
@@ -17,8 +21,6 @@ public struct TherapistStatistics: Sendable, Hashable {
     public var medianFirstResponseSeconds: Double?
     /// Counted, converted cases.
     public var firstSessions: Int = 0
-    /// firstSessions ÷ countedInquiries.
-    public var conversionToFirstSession: Double?
     public var refusals: Int = 0
     public var sessionsHeld: Int = 0
     public var lateCancellations: Int = 0
@@ -26,16 +28,10 @@ public struct TherapistStatistics: Sendable, Hashable {
     public var noShows: Int = 0
     /// Over converted, non-refused cases: those with a second charged session.
     public var clientsWithSecondSession: Int = 0
-    /// clientsWithSecondSession ÷ converted non-refused cases.
-    public var returnRate: Double?
-    /// Charged sessions ÷ converted non-refused cases.
-    public var sessionsPerClient: Double?
     /// Price of charged sessions, in minor units.
     public var sessionRevenue: Int64 = 0
     /// What the platform takes under its fee model, in minor units.
     public var platformFees: Int64 = 0
-    /// inquiries ÷ profileViews.
-    public var profileEfficiency: Double?
 
     // Denominators kept for estimators (Wilson bounds, shrinkage) and `explain`.
     /// Converted cases that were not refused: the denominator of returnRate and sessionsPerClient.
@@ -46,6 +42,15 @@ public struct TherapistStatistics: Sendable, Hashable {
     public var chargedSessions: Int = 0
 
     public init(therapistId: String) { self.therapistId = therapistId }
+
+    /// firstSessions ÷ countedInquiries.
+    public var conversionToFirstSession: Double? { value(.conversionToFirstSession) }
+    /// clientsWithSecondSession ÷ retainedClients.
+    public var returnRate: Double? { value(.returnRate) }
+    /// chargedSessionsOfRetainedClients ÷ retainedClients.
+    public var sessionsPerClient: Double? { value(.sessionsPerClient) }
+    /// inquiries ÷ profileViews.
+    public var profileEfficiency: Double? { value(.profileEfficiency) }
 }
 
 /// A named figure with, for a rate, its numerator and denominator.
@@ -67,48 +72,10 @@ public struct MetricValue: Sendable, Hashable {
 
 extension TherapistStatistics {
     /// The statistics' names as `--json` prints them, in order (after `therapistId`).
-    public static let publishedNames: [String] = [
-        "profileViews", "inquiries", "excludedInquiries", "countedInquiries", "repliedInquiries",
-        "medianFirstResponseSeconds", "firstSessions", "conversionToFirstSession", "refusals", "sessionsHeld",
-        "lateCancellations", "earlyCancellations", "noShows", "clientsWithSecondSession", "returnRate",
-        "sessionsPerClient", "sessionRevenue", "platformFees", "profileEfficiency",
-    ]
+    public static let publishedNames: [String] = Metric.published.map(\.name)
 
     /// Every name a rating rule may use: the published ones and derived figures.
-    public static let metricNames: [String] = publishedNames + [
-        "retainedClients", "chargedSessions", "platformFeesPerChargedSession", "platformFeesPerCountedInquiry",
-    ]
-
-    /// The figure called `name`, or nil if there is no such statistic.
-    public func metric(_ name: String) -> MetricValue? {
-        func count(_ value: Int) -> MetricValue { MetricValue(value: Double(value)) }
-        switch name {
-        case "profileViews": return count(profileViews)
-        case "inquiries": return count(inquiries)
-        case "excludedInquiries": return count(excludedInquiries)
-        case "countedInquiries": return count(countedInquiries)
-        case "repliedInquiries": return count(repliedInquiries)
-        case "medianFirstResponseSeconds": return MetricValue(value: medianFirstResponseSeconds)
-        case "firstSessions": return count(firstSessions)
-        case "conversionToFirstSession": return .ratio(Double(firstSessions), Double(countedInquiries))
-        case "refusals": return count(refusals)
-        case "sessionsHeld": return count(sessionsHeld)
-        case "lateCancellations": return count(lateCancellations)
-        case "earlyCancellations": return count(earlyCancellations)
-        case "noShows": return count(noShows)
-        case "clientsWithSecondSession": return count(clientsWithSecondSession)
-        case "returnRate": return .ratio(Double(clientsWithSecondSession), Double(retainedClients))
-        case "sessionsPerClient": return .ratio(Double(chargedSessionsOfRetainedClients), Double(retainedClients))
-        case "sessionRevenue": return MetricValue(value: Double(sessionRevenue))
-        case "platformFees": return MetricValue(value: Double(platformFees))
-        case "profileEfficiency": return .ratio(Double(inquiries), Double(profileViews))
-        case "retainedClients": return count(retainedClients)
-        case "chargedSessions": return count(chargedSessions)
-        case "platformFeesPerChargedSession": return .ratio(Double(platformFees), Double(chargedSessions))
-        case "platformFeesPerCountedInquiry": return .ratio(Double(platformFees), Double(countedInquiries))
-        default: return nil
-        }
-    }
+    public static let metricNames: [String] = Metric.allCases.map(\.name)
 }
 
 /// Which events a statistics computation honours, and over what time.
@@ -128,6 +95,12 @@ public struct StatisticsWindow: Sendable, Hashable {
         self.honourRefusals = honourRefusals
         self.feeModel = feeModel
     }
+
+    /// Where the window starts as of `asOf`: it is (start, asOf], `days`
+    /// whole days of 86,400 s; nil when it holds all history up to `asOf`.
+    public func start(asOf: Timestamp) -> Timestamp? {
+        days.map { asOf.adding(seconds: -Int64($0) * 86_400) }
+    }
 }
 
 /// Every therapist's statistics for one window, with the platform's figures.
@@ -137,11 +110,17 @@ public struct StatisticsSnapshot: Sendable {
     public var therapists: [TherapistStatistics]
     /// The platform as one therapist: sums of counts; rates pooled over all cases.
     public var platform: TherapistStatistics
+    /// The currency of every money figure; nil when no session was ever booked.
+    public var currency: CurrencyCode?
 
-    public init(window: StatisticsWindow, therapists: [TherapistStatistics], platform: TherapistStatistics) {
+    public init(
+        window: StatisticsWindow, therapists: [TherapistStatistics], platform: TherapistStatistics,
+        currency: CurrencyCode? = nil
+    ) {
         self.window = window
         self.therapists = therapists
         self.platform = platform
+        self.currency = currency
     }
 }
 

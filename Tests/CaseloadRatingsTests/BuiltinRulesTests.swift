@@ -28,7 +28,7 @@ import Testing
     @Test func platformStandardHonoursExclusionsAndRefusalsOver30_90And180Days() throws {
         let rule = try #require(RatingRule.builtin(named: "platform-standard"))
         #expect(rule.honourExclusions && rule.honourRefusals)
-        #expect(rule.metrics.map(\.statistic) == ["conversionToFirstSession", "profileEfficiency", "sessionsPerClient"])
+        #expect(rule.metrics.map(\.statistic) == [.conversionToFirstSession, .profileEfficiency, .sessionsPerClient])
         #expect(rule.metrics.map(\.windowDays) == [90, 30, 180])
         #expect(rule.metrics.map(\.relativeToPlatform) == [true, true, true])
         #expect(rule.basement == .bottomPercent(10))
@@ -39,14 +39,14 @@ import Testing
     @Test func monetaryConversionRanksByFeesPerChargedSessionIgnoringExclusionsAndRefusals() throws {
         let rule = try #require(RatingRule.builtin(named: "monetary-conversion"))
         #expect(!rule.honourExclusions && !rule.honourRefusals)
-        #expect(rule.metrics.map(\.statistic) == ["platformFeesPerChargedSession"])
+        #expect(rule.metrics.map(\.statistic) == [.platformFeesPerChargedSession])
         #expect(rule.basement == .bottomPercent(10))
     }
 
     @Test func returnRateRanksOnlyFromFiveRetainedClients() throws {
         let rule = try #require(RatingRule.builtin(named: "return-rate"))
         #expect(rule.honourRefusals)
-        #expect(rule.metrics == [RatingMetric(name: "returnRate", statistic: "returnRate", windowDays: 180)])
+        #expect(rule.metrics == [RatingMetric(name: "returnRate", statistic: .returnRate, windowDays: 180)])
         #expect(rule.minimumSample == [MinimumSample(.metric("returnRate"), atLeast: 5)])
         #expect(rule.basement == nil)
     }
@@ -56,10 +56,10 @@ import Testing
         #expect(rule.honourExclusions && rule.honourRefusals)
         #expect(rule.metrics == [
             RatingMetric(
-                name: "conversion", statistic: "conversionToFirstSession", windowDays: 90, estimator: .wilsonLower(z: 1.96),
+                name: "conversion", statistic: .conversionToFirstSession, windowDays: 90, estimator: .wilsonLower(z: 1.96),
                 relativeToPlatform: true),
             RatingMetric(
-                name: "retention", statistic: "sessionsPerClient", windowDays: 180, estimator: .shrunk(priorWeight: 5),
+                name: "retention", statistic: .sessionsPerClient, windowDays: 180, estimator: .shrunk(priorWeight: 5),
                 relativeToPlatform: true),
         ])
         #expect(rule.basement == nil)

@@ -73,7 +73,7 @@ import Testing
 /// Ratings made by hand, independent of the engine.
 enum HandMadeRatings {
     static func rule(_ name: String) -> RatingRule {
-        RatingRule(name: name, metrics: [RatingMetric(name: "x", statistic: "returnRate")], score: .metric("x"), basement: .bottomPercent(25))
+        RatingRule(name: name, metrics: [RatingMetric(name: "x", statistic: .returnRate)], score: .metric("x"), basement: .bottomPercent(25))
     }
 
     /// Under A: a 1, b 2, c 3, d 4 (basement), e unranked.

@@ -5,7 +5,7 @@ import Testing
 @Suite struct OutputTests {
     private let result = RatingResult(
         rule: RatingRule(
-            name: "r", metrics: [RatingMetric(name: "conversion", statistic: "conversionToFirstSession")],
+            name: "r", metrics: [RatingMetric(name: "conversion", statistic: .conversionToFirstSession)],
             score: .metric("conversion")),
         asOf: nil,
         rows: [

@@ -118,9 +118,9 @@ enum ExampleRule {
         honourRefusals: false,
         metrics: [
             RatingMetric(
-                name: "conversion", statistic: "conversionToFirstSession", windowDays: 90,
+                name: "conversion", statistic: .conversionToFirstSession, windowDays: 90,
                 estimator: .wilsonLower(z: 1.96), relativeToPlatform: true),
-            RatingMetric(name: "retention", statistic: "sessionsPerClient", windowDays: 180, estimator: .shrunk(priorWeight: 5)),
+            RatingMetric(name: "retention", statistic: .sessionsPerClient, windowDays: 180, estimator: .shrunk(priorWeight: 5)),
         ],
         score: .binary(
             .add,
@@ -128,7 +128,7 @@ enum ExampleRule {
             .binary(.multiply, .number(0.5), .call(.min, [.binary(.divide, .metric("retention"), .platform("retention")), .number(2)]))),
         minimumSample: [
             MinimumSample(.metric("conversion"), atLeast: 10),
-            MinimumSample(.statistic("retainedClients", windowDays: 180), atLeast: 3),
+            MinimumSample(.statistic(.retainedClients, windowDays: 180), atLeast: 3),
         ],
         tiers: [
             RatingTier(name: "gold", .minScore(1.2)),

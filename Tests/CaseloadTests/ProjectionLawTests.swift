@@ -77,6 +77,42 @@ func variedHistory() async throws -> Script {
         #expect(caughtUp.checkpoint == first.checkpoint + 1)
         #expect(caughtUp == (try await projection.rebuild()))
     }
+
+    @Test func aStateSavedInAnotherFormatIsRebuiltNotMisread() async throws {
+        let script = try await variedHistory()
+        let head = try await script.store.head().position
+        // Empty facts claiming to be up to the head, under the format before currencies:
+        // read as they are, they would hide every case.
+        var stale = MarketplaceFacts()
+        stale.checkpoint = head
+        var bytes = FactsCodec.encode(stale)
+        bytes[3] = FactsCodec.formatVersion - 1
+        try await script.store.saveProjection(ProjectionState(name: StatisticsProjection.name, checkpoint: head, state: bytes))
+        let projection = StatisticsProjection(store: script.store)
+        let facts = try await projection.current()
+        #expect(facts.cases.count == 24)
+        #expect(facts == (try await projection.rebuild()))
+    }
+
+    @Test func aLogWithPricesInTwoCurrenciesIsRefusedNotAdded() async throws {
+        let script = Script()
+        try await script.join("t1")
+        try await script.open("c1")
+        try await script.session("c1", "s0", day: 1)
+        try await script.open("c2")
+        try await script.run(
+            .bookSession(caseId: "c2", sessionId: "s0", scheduledStart: at("2024-04-02T10:00:00Z"), price: Money(amount: 9_000, currency: "EUR")),
+            by: .client("k-c2"), "2024-04-02T08:00:00Z")
+        let head = try await script.store.head().position
+        do {
+            _ = try await StatisticsProjection(store: script.store).current()
+            Issue.record("statistics added prices in two currencies")
+        } catch let error as FactsError {
+            #expect(error.code == .mixedCurrencies)
+            #expect(error.position == head)
+            #expect(error.caseId == "c2")
+        }
+    }
 }
 
 /// Repeatable random choices in tests.
