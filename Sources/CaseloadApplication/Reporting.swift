@@ -65,11 +65,10 @@ public struct ComparisonResult: Sendable {
 /// Which figure of which therapist to take apart.
 public struct ExplainRequest: Sendable, Hashable {
     public var therapist: String
-    /// As `stats --json` names it (see `StatisticsExplainer.metricNames`).
-    public var metric: String
+    public var metric: Metric
     public var statistics: StatisticsRequest
 
-    public init(therapist: String, metric: String, statistics: StatisticsRequest = StatisticsRequest()) {
+    public init(therapist: String, metric: Metric, statistics: StatisticsRequest = StatisticsRequest()) {
         (self.therapist, self.metric, self.statistics) = (therapist, metric, statistics)
     }
 }

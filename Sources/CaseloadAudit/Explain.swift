@@ -222,7 +222,7 @@ extension Audit {
     ///   - knownAt: when the facts were built as the log knew them at that
     ///     time; the log's details are then read as known at that time too.
     public func explain(
-        metric: String, therapistId: String, window: StatisticsWindow = StatisticsWindow(), asOf: Timestamp? = nil,
+        metric: Metric, therapistId: String, window: StatisticsWindow = StatisticsWindow(), asOf: Timestamp? = nil,
         facts: MarketplaceFacts, knownAt: Timestamp? = nil
     ) async throws -> MetricExplanation {
         try await explainer(therapistId: therapistId, window: window, asOf: asOf, facts: facts, knownAt: knownAt)

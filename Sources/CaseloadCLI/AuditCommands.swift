@@ -144,15 +144,21 @@ struct ExplainCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
-        guard StatisticsExplainer.metricNames.contains(metric) else {
+        _ = try figure()
+    }
+
+    /// `--metric` as a figure.
+    func figure() throws -> Metric {
+        guard let figure = Metric(name: metric) else {
             throw ValidationError(
                 "--metric: no figure '\(metric)'; choose one of \(StatisticsExplainer.metricNames.joined(separator: ", "))")
         }
+        return figure
     }
 
     func run() async throws {
         let request = ExplainRequest(
-            therapist: therapist, metric: metric,
+            therapist: therapist, metric: try figure(),
             statistics: StatisticsRequest(
                 time: try time.reportTime(), days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals))
         let progress = Progress(label: "replayed")
