@@ -55,6 +55,12 @@ public struct CaseloadConfiguration: Sendable {
     /// with ``ApplicationError/Code-swift.struct/readOnly``. Replays still
     /// save their projection's state (a cache of what the log says).
     public var readOnly = false
+    /// Open the store itself for reading only (implies ``readOnly``): no
+    /// write lock is ever taken, so nothing waits behind a long import, and a
+    /// log on a read-only file or mount can be read; nothing is saved, not
+    /// even a projection's state (statistics are folded and not kept). The
+    /// file must be in this build's format.
+    public var storeReadOnly = false
     public var sqlite = SQLiteTuning()
     public var replay = ReplayTuning()
     /// Where the application says what it does (debug and info only).
@@ -84,6 +90,14 @@ public struct CaseloadConfiguration: Sendable {
         if environment["CASELOAD_INLINE_CHECKPOINTS"] != nil { configuration.sqlite.backgroundCheckpoints = false }
         if let chunk = positive("CASELOAD_REPLAY_CHUNK") { configuration.replay.chunkSize = chunk }
         if let parallel = positive("CASELOAD_REPLAY_PARALLEL") { configuration.replay.parallelism = parallel }
+        return configuration
+    }
+
+    /// A configuration for a front end that only reads `store` and keeps no
+    /// state in it (see ``storeReadOnly``): log reads, `verify`, audits.
+    public static func readingOnly(_ store: StoreLocation) -> CaseloadConfiguration {
+        var configuration = reading(store)
+        configuration.storeReadOnly = true
         return configuration
     }
 

@@ -50,7 +50,7 @@ public final class Marketplace: Sendable {
 
     /// Refuses when the configuration says the front end only reads.
     func requireWritable(_ what: String) throws {
-        if configuration.readOnly {
+        if configuration.readOnly || configuration.storeReadOnly {
             throw ApplicationError(.readOnly, "\(what) appends to the log, but it was opened only for reading")
         }
     }
@@ -110,7 +110,8 @@ extension CaseloadConfiguration {
         settings.auditIndexing = .marketplace
         settings.logger = logger
         settings.durability = durability == .full ? .full : .normal
-        settings.createIfMissing = createIfMissing && !readOnly
+        settings.createIfMissing = createIfMissing && !readOnly && !storeReadOnly
+        settings.readOnly = storeReadOnly
         settings.walAutocheckpointPages = sqlite.walAutocheckpointPages
         settings.backgroundCheckpoints = sqlite.backgroundCheckpoints
         settings.busyTimeout = sqlite.busyTimeout

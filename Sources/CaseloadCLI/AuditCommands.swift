@@ -30,7 +30,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Flag var format: TableOrJSON = .table
 
         func run() async throws {
-            let timeline = try await withApplication(store.configuration) { app in try await app.caseTimeline(id) }
+            let timeline = try await withApplication(store.readOnlyConfiguration) { app in try await app.caseTimeline(id) }
             switch format {
             case .json: print(AuditReport.json(timeline))
             case .table: print(AuditReport.table(timeline), terminator: "")
@@ -60,7 +60,7 @@ struct AuditCommand: AsyncParsableCommand {
             // Printed batch by batch: an actor such as system:web may have millions of events.
             var table = AuditReport.ActionsTable(actor: actor)
             var document = AuditReport.ActionsJSON(actor: actor, since: since, until: until)
-            try await withApplication(store.configuration) { app in
+            try await withApplication(store.readOnlyConfiguration) { app in
                 try await app.actions(of: actor, since: since, until: until) { entries in
                     print(json ? document.events(entries) : table.rows(entries), terminator: "")
                 }
@@ -108,7 +108,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let filter = try filter()
-            let rows = try await withApplication(store.configuration) { app in try await app.exclusions(filter) }
+            let rows = try await withApplication(store.readOnlyConfiguration) { app in try await app.exclusions(filter) }
             switch format {
             case .json: print(AuditReport.json(rows))
             case .table: print(AuditReport.table(rows), terminator: "")

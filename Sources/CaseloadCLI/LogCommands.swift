@@ -33,7 +33,7 @@ struct LogCommand: AsyncParsableCommand {
         var printed = 0
         if json { out.append("[") }
         defer { out.flush() }
-        try await withApplication(store.configuration) { app in
+        try await withApplication(store.readOnlyConfiguration) { app in
             for try await batch in try app.log(selection) {
                 for event in batch {
                     if json {
@@ -62,7 +62,7 @@ struct HeadCommand: AsyncParsableCommand {
     @Flag var format: TextOrJSON = .text
 
     func run() async throws {
-        let head = try await withApplication(store.configuration) { app in try await app.head() }
+        let head = try await withApplication(store.readOnlyConfiguration) { app in try await app.head() }
         switch format {
         case .json:
             var writer = JSONWriter()
@@ -97,7 +97,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let progress = Progress(label: "verified")
-        let result = try await withApplication(store.configuration) { app in
+        let result = try await withApplication(store.readOnlyConfiguration) { app in
             defer { progress.finish() }
             return try await app.verify(rules: !chainOnly) { done, total in progress.update(done, total) }
         }

@@ -10,9 +10,17 @@ struct ReadOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file.", valueName: "path"))
     var db: String
 
-    /// The configuration of a front end that only reads (the file must exist).
+    /// The configuration of a front end that only reads (the file must
+    /// exist); the statistics' saved state is still caught up and saved.
     var configuration: CaseloadConfiguration {
         Edge.configuration(.reading(.sqlite(path: db)))
+    }
+
+    /// For commands that save nothing at all (log reads, `head`, `verify`,
+    /// audits): the file opened read-only, without the write lock, so they
+    /// run beside a long import and on read-only files.
+    var readOnlyConfiguration: CaseloadConfiguration {
+        Edge.configuration(.readingOnly(.sqlite(path: db)))
     }
 }
 

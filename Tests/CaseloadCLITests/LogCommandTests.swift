@@ -65,6 +65,35 @@ import Testing
         #expect(json.stdout.contains(#""firstBadPosition":4"#))
     }
 
+    /// Commands that only read take no write lock: while another process
+    /// holds it (a long import), `head`, `log`, `verify` and the audits
+    /// answer at once; and they read a log whose WAL shared-memory file
+    /// cannot be made (a read-only directory or mount).
+    @Test func readingCommandsNeitherWaitForAWriterNorNeedWriteAccess() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("log.sqlite")
+        let input = (1...3).map { appendLine(stream: "case-\($0)", tag: "t\($0)", count: 1) }.joined(separator: "\n")
+        #expect(try CLI.run(["append", "--db", db, "-"], input: input).status == 0)
+
+        var holder: OpaquePointer?
+        #expect(sqlite3_open(db, &holder) == SQLITE_OK)
+        #expect(sqlite3_exec(holder, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        // A command that opened the file for writing would wait out the busy
+        // timeout (10 s) for its migration check and then fail.
+        for arguments in [["head"], ["log"], ["verify", "--chain-only"], ["audit", "actor", "system:test"]] {
+            let result = try CLI.run(arguments + ["--db", db])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        sqlite3_exec(holder, "ROLLBACK", nil, nil, nil)
+        sqlite3_close(holder)
+
+        try FileManager.default.createDirectory(atPath: db + "-shm", withIntermediateDirectories: false)
+        let head = try CLI.run(["head", "--db", db])
+        #expect(head.status == 0, "\(head.stderr)")
+        #expect(head.stdout.contains("3"))
+        #expect(try CLI.run(["verify", "--db", db, "--chain-only"]).stdout.hasPrefix("chain holds: 3 events"))
+    }
+
     @Test func aMissingDatabaseIsAClearErrorAndCreatesNothing() throws {
         let scratch = try Scratch()
         let db = scratch.path("missing.sqlite")
