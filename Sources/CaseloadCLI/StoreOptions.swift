@@ -192,6 +192,8 @@ func failure(_ error: any Error) -> any Error {
         Console.error(error.message)
     case let error as ApplicationError:
         Console.error(error.message)
+    case let error as FactsError:
+        Console.error("\(error.message) (position \(error.position), case \(error.caseId))")
     default:
         Console.error("\(error)")
     }
@@ -222,6 +224,9 @@ func status(of error: (any Error)?) -> Int32 {
         error.code == .ruleViolation ? 70 : status(of: error.underlying)
     case let error as ApplicationError:
         error.code == .invalidArgument ? 64 : 1
+    case is FactsError:
+        // The log holds what the statistics cannot fold (prices in two currencies).
+        65
     default:
         1
     }

@@ -18,6 +18,23 @@ let marketplaceLines: [String] = [
 ]
 
 @Suite(.serialized) struct MarketplaceCommands {
+    /// Prices in two currencies are never added: statistics refuse the log
+    /// (exit 65, a data error), naming the booking that brought the second.
+    @Test func statisticsRefuseALogPricedInTwoCurrencies() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("m.sqlite")
+        let file = scratch.path("history.jsonl")
+        let euros = #"{"type":"SessionBooked","occurredAt":"2024-03-06T09:00:00Z","actor":"client:k1","data":{"caseId":"c1","price":{"amount":9000,"currency":"EUR"},"scheduledStart":"2024-03-09T10:00:00Z","sessionId":"s2"}}"#
+        let lines = Array(marketplaceLines.prefix(6)) + [euros]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let imported = try CLI.run(["import", "--db", db, file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let stats = try CLI.run(["stats", "--db", db])
+        #expect(stats.status == 65, "\(stats.stderr)")
+        #expect(stats.stderr.contains("position 7"), "\(stats.stderr)")
+        #expect(stats.stderr.contains("EUR"), "\(stats.stderr)")
+    }
+
     @Test func importStatsRatingsCompareAuditVerifyAndEraseWorkEndToEnd() throws {
         let scratch = try Scratch()
         let db = scratch.path("m.sqlite")
