@@ -193,7 +193,7 @@ func failure(_ error: any Error) -> any Error {
     case let error as ApplicationError:
         Console.error(error.message)
     case let error as FactsError:
-        Console.error("\(error.message) (position \(error.position), case \(error.caseId))")
+        Console.error(error.message)
     default:
         Console.error("\(error)")
     }
