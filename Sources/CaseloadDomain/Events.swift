@@ -2,6 +2,12 @@ public import CaseloadCoding
 
 // The event payloads, one struct per event type of the contract
 // (EventSchemas/README.md). Field names match the JSON keys exactly.
+//
+// Each payload's `EventPayload` conformance sits right below it: its type
+// name, versions, fields as JSON (read and written), value rules and the
+// states its rule needs. A new event type is a struct and its conformance
+// here, a case in `CaseloadEvent` and `EventType` below, and its rule in
+// `Rules`.
 
 // MARK: - Therapist and profile streams
 
@@ -11,6 +17,31 @@ public struct TherapistJoined: Sendable, Hashable {
 
     public init(therapistId: String) {
         self.therapistId = therapistId
+    }
+}
+
+extension TherapistJoined: TherapistPayload {
+    static let eventType = EventType.therapistJoined
+    var event: CaseloadEvent { .therapistJoined(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var therapistId: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "therapistId": try c.read(&therapistId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(therapistId: try c.required(therapistId, "therapistId", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("therapistId"); writer.string(therapistId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(therapistId, "therapistId")
     }
 }
 
@@ -26,6 +57,37 @@ public struct CancellationPolicySet: Sendable, Hashable {
     }
 }
 
+extension CancellationPolicySet: TherapistPayload {
+    static let eventType = EventType.cancellationPolicySet
+    var event: CaseloadEvent { .cancellationPolicySet(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var therapistId: String?
+        var noticeHours: Int?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "noticeHours": try c.read(&noticeHours, key, &scanner)
+            case "therapistId": try c.read(&therapistId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            therapistId: try c.required(therapistId, "therapistId", scanner),
+            noticeHours: try c.required(noticeHours, "noticeHours", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("noticeHours"); writer.int(noticeHours)
+        writer.key("therapistId"); writer.string(therapistId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(therapistId, "therapistId")
+        try Validate.noticeHours(noticeHours, "noticeHours")
+    }
+}
+
 /// Someone looked at a therapist's profile (the denominator of profile efficiency).
 public struct ProfileViewed: Sendable, Hashable {
     public var therapistId: String
@@ -34,6 +96,40 @@ public struct ProfileViewed: Sendable, Hashable {
     public init(therapistId: String, visitorId: String? = nil) {
         self.therapistId = therapistId
         self.visitorId = visitorId
+    }
+}
+
+extension ProfileViewed: EventPayload {
+    static let eventType = EventType.profileViewed
+    static let streamCategory = StreamCategory.profile
+    var event: CaseloadEvent { .profileViewed(self) }
+    var streamID: String { therapistId }
+    var namedTherapistId: String? { therapistId }
+    /// A view is judged against the therapist (joined?) and the profile's clock.
+    var stateNeeds: StateNeeds { StateNeeds(therapistId: therapistId, profileId: therapistId) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var therapistId: String?
+        var visitorId: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "therapistId": try c.read(&therapistId, key, &scanner)
+            case "visitorId": try c.read(&visitorId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(therapistId: try c.required(therapistId, "therapistId", scanner), visitorId: visitorId)
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("therapistId"); writer.string(therapistId)
+        if let visitorId { writer.key("visitorId"); writer.string(visitorId) }
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(therapistId, "therapistId")
+        if let visitorId { try Validate.id(visitorId, "visitorId") }
     }
 }
 
@@ -70,12 +166,107 @@ public struct InquiryOpened: Sendable, Hashable {
     }
 }
 
+extension InquiryOpened: CasePayload {
+    static let eventType = EventType.inquiryOpened
+    /// Version 1 had no `clientNameRef`; it reads as an inquiry without one.
+    static let schemaVersions = 1...2
+    var event: CaseloadEvent { .inquiryOpened(self) }
+    var namedTherapistId: String? { therapistId }
+    /// An inquiry is judged against its case (not yet opened), the addressed
+    /// therapist and, for a re-match, the refused case it comes from.
+    var stateNeeds: StateNeeds { StateNeeds(caseId: caseId, therapistId: therapistId, originCaseId: rematchedFrom) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var ignored: String?
+        return try decode(&scanner, c, clientName: &ignored)
+    }
+
+    /// Reads the payload; in input mode a `clientName` is accepted and handed
+    /// back apart, never kept in the event.
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext, clientName: inout String?) throws -> Self {
+        var caseId: String?
+        var clientId: String?
+        var therapistId: String?
+        var format: InquiryFormat?
+        var oneOff: Bool?
+        var rematchedFrom: String?
+        var clientNameRef: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "clientId": try c.read(&clientId, key, &scanner)
+            case "clientName" where c.mode == .input: try c.read(&clientName, key, &scanner)
+            case "clientNameRef" where c.version >= 2: try c.read(&clientNameRef, key, &scanner)
+            case "format": try c.read(&format, key, &scanner)
+            case "oneOff": try c.read(&oneOff, key, &scanner)
+            case "rematchedFrom": try c.read(&rematchedFrom, key, &scanner)
+            case "therapistId": try c.read(&therapistId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            clientId: try c.required(clientId, "clientId", scanner),
+            therapistId: try c.required(therapistId, "therapistId", scanner),
+            format: try c.required(format, "format", scanner),
+            oneOff: try c.required(oneOff, "oneOff", scanner),
+            rematchedFrom: rematchedFrom, clientNameRef: clientNameRef)
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("clientId"); writer.string(clientId)
+        if let clientNameRef { writer.key("clientNameRef"); writer.string(clientNameRef) }
+        writer.key("format"); writer.string(format.rawValue)
+        writer.key("oneOff"); writer.bool(oneOff)
+        if let rematchedFrom { writer.key("rematchedFrom"); writer.string(rematchedFrom) }
+        writer.key("therapistId"); writer.string(therapistId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.id(clientId, "clientId")
+        try Validate.id(therapistId, "therapistId")
+        if let clientNameRef { try Validate.personalDataRef(clientNameRef, "clientNameRef") }
+        if let rematchedFrom {
+            try Validate.id(rematchedFrom, "rematchedFrom")
+            if rematchedFrom == caseId { throw FieldProblem(field: "rematchedFrom", reason: "names the case itself") }
+        }
+    }
+}
+
 /// The therapist answered (the first one gives the first-response time).
 public struct TherapistReplied: Sendable, Hashable {
     public var caseId: String
 
     public init(caseId: String) {
         self.caseId = caseId
+    }
+}
+
+extension TherapistReplied: CasePayload {
+    static let eventType = EventType.therapistReplied
+    var event: CaseloadEvent { .therapistReplied(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(caseId: try c.required(caseId, "caseId", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
     }
 }
 
@@ -94,6 +285,46 @@ public struct SessionBooked: Sendable, Hashable {
     }
 }
 
+extension SessionBooked: CasePayload {
+    static let eventType = EventType.sessionBooked
+    var event: CaseloadEvent { .sessionBooked(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var sessionId: String?
+        var scheduledStart: Timestamp?
+        var price: Money?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "price": try c.read(&price, key, &scanner)
+            case "scheduledStart": try c.read(&scheduledStart, key, &scanner)
+            case "sessionId": try c.read(&sessionId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            sessionId: try c.required(sessionId, "sessionId", scanner),
+            scheduledStart: try c.required(scheduledStart, "scheduledStart", scanner),
+            price: try c.required(price, "price", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("price"); price.encode(into: &writer)
+        writer.key("scheduledStart"); writer.string(scheduledStart.iso8601)
+        writer.key("sessionId"); writer.string(sessionId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.id(sessionId, "sessionId")
+        try Validate.money(price, "price")
+    }
+}
+
 /// A booked session took place.
 public struct SessionHeld: Sendable, Hashable {
     public var caseId: String
@@ -103,6 +334,11 @@ public struct SessionHeld: Sendable, Hashable {
         self.caseId = caseId
         self.sessionId = sessionId
     }
+}
+
+extension SessionHeld: SessionPayload {
+    static let eventType = EventType.sessionHeld
+    var event: CaseloadEvent { .sessionHeld(self) }
 }
 
 /// A booked session was cancelled. Records the policy in force when it was
@@ -126,6 +362,35 @@ public struct SessionCancelled: Sendable, Hashable {
     }
 }
 
+extension SessionCancelled: CasePayload {
+    static let eventType = EventType.sessionCancelled
+    var event: CaseloadEvent { .sessionCancelled(self) }
+
+    /// Read as a ``SessionCancellationInput`` (which input may leave
+    /// incomplete); the log's events must carry the terms.
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        let input = try SessionCancellationInput.decode(&scanner, c)
+        guard let complete = input.complete else {
+            throw c.missing(input.policyNoticeHours == nil ? "policyNoticeHours" : "late", scanner)
+        }
+        return complete
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("by"); writer.string(by.rawValue)
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("late"); writer.bool(late)
+        writer.key("policyNoticeHours"); writer.int(policyNoticeHours)
+        writer.key("sessionId"); writer.string(sessionId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try SessionCancellationInput(
+            caseId: caseId, sessionId: sessionId, by: by, policyNoticeHours: policyNoticeHours, late: late
+        ).validateFields()
+    }
+}
+
 /// The client did not come: charged, counts as held.
 public struct SessionMissed: Sendable, Hashable {
     public var caseId: String
@@ -137,6 +402,11 @@ public struct SessionMissed: Sendable, Hashable {
     }
 }
 
+extension SessionMissed: SessionPayload {
+    static let eventType = EventType.sessionMissed
+    var event: CaseloadEvent { .sessionMissed(self) }
+}
+
 /// The case ended (a normal part of therapy).
 public struct CaseEnded: Sendable, Hashable {
     public var caseId: String
@@ -146,6 +416,11 @@ public struct CaseEnded: Sendable, Hashable {
         self.caseId = caseId
         self.reason = reason
     }
+}
+
+extension CaseEnded: ReasonedCasePayload {
+    static let eventType = EventType.caseEnded
+    var event: CaseloadEvent { .caseEnded(self) }
 }
 
 /// The therapist asked support to leave a pre-session chat out of statistics.
@@ -166,6 +441,52 @@ public struct ExclusionRequested: Sendable, Hashable {
     }
 }
 
+extension ExclusionRequested: CasePayload {
+    static let eventType = EventType.exclusionRequested
+    static let schemaVersions = 1...2
+    var event: CaseloadEvent { .exclusionRequested(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var reason: ExclusionReason?
+        var explanation: String?
+        var evidence: [String]?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "evidence" where c.version == 1:
+                // Upcast: v1 held one reference as a string ("" for none).
+                try c.once(evidence, key.string, scanner)
+                let single = try c.string(&scanner, key.string)
+                evidence = single.isEmpty ? [] : [single]
+            case "evidence": try c.read(&evidence, key, &scanner)
+            case "explanation": try c.read(&explanation, key, &scanner)
+            case "reason": try c.read(&reason, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            reason: try c.required(reason, "reason", scanner),
+            explanation: try c.required(explanation, "explanation", scanner),
+            evidence: try c.required(evidence, "evidence", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("evidence"); writer.strings(evidence)
+        writer.key("explanation"); writer.string(explanation)
+        writer.key("reason"); writer.string(reason.rawValue)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.explanation(explanation)
+        try Validate.references(evidence, "evidence")
+    }
+}
+
 /// Support (or anti-fraud) left the chat out of statistics, on request or on its own initiative.
 public struct ChatExcluded: Sendable, Hashable {
     public var caseId: String
@@ -175,6 +496,11 @@ public struct ChatExcluded: Sendable, Hashable {
         self.caseId = caseId
         self.reason = reason
     }
+}
+
+extension ChatExcluded: ReasonedCasePayload {
+    static let eventType = EventType.chatExcluded
+    var event: CaseloadEvent { .chatExcluded(self) }
 }
 
 /// Support turned down a pending exclusion request.
@@ -188,6 +514,11 @@ public struct ExclusionDenied: Sendable, Hashable {
     }
 }
 
+extension ExclusionDenied: ExplainedCasePayload {
+    static let eventType = EventType.exclusionDenied
+    var event: CaseloadEvent { .exclusionDenied(self) }
+}
+
 /// Support put an excluded chat back into statistics.
 public struct ExclusionRevoked: Sendable, Hashable {
     public var caseId: String
@@ -197,6 +528,11 @@ public struct ExclusionRevoked: Sendable, Hashable {
         self.caseId = caseId
         self.explanation = explanation
     }
+}
+
+extension ExclusionRevoked: ExplainedCasePayload {
+    static let eventType = EventType.exclusionRevoked
+    var event: CaseloadEvent { .exclusionRevoked(self) }
 }
 
 /// After the first session the therapist found they cannot continue.
@@ -209,6 +545,41 @@ public struct RefusalFiled: Sendable, Hashable {
         self.caseId = caseId
         self.reason = reason
         self.explanation = explanation
+    }
+}
+
+extension RefusalFiled: CasePayload {
+    static let eventType = EventType.refusalFiled
+    var event: CaseloadEvent { .refusalFiled(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var reason: RefusalReason?
+        var explanation: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "explanation": try c.read(&explanation, key, &scanner)
+            case "reason": try c.read(&reason, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            reason: try c.required(reason, "reason", scanner),
+            explanation: try c.required(explanation, "explanation", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("explanation"); writer.string(explanation)
+        writer.key("reason"); writer.string(reason.rawValue)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.explanation(explanation)
     }
 }
 
@@ -228,6 +599,68 @@ public struct RefusalResolved: Sendable, Hashable {
     }
 }
 
+extension RefusalResolved: CasePayload {
+    static let eventType = EventType.refusalResolved
+    var event: CaseloadEvent { .refusalResolved(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var outcome: RefusalOutcome?
+        var newCaseId: String?
+        var newTherapistId: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "newCaseId": try c.read(&newCaseId, key, &scanner)
+            case "newTherapistId": try c.read(&newTherapistId, key, &scanner)
+            case "outcome": try c.read(&outcome, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            outcome: try c.required(outcome, "outcome", scanner),
+            newCaseId: newCaseId, newTherapistId: newTherapistId)
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        if let newCaseId { writer.key("newCaseId"); writer.string(newCaseId) }
+        if let newTherapistId { writer.key("newTherapistId"); writer.string(newTherapistId) }
+        writer.key("outcome"); writer.string(outcome.rawValue)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try validateRematchFields()
+    }
+
+    /// `rematched` needs both new ids (a new case for another therapist); the
+    /// other outcomes forbid them.
+    func validateRematchFields() throws(FieldProblem) {
+        if outcome == .rematched {
+            guard let newCaseId else {
+                throw FieldProblem(field: "newCaseId", reason: "is required when the outcome is rematched")
+            }
+            guard let newTherapistId else {
+                throw FieldProblem(field: "newTherapistId", reason: "is required when the outcome is rematched")
+            }
+            try Validate.id(newCaseId, "newCaseId")
+            try Validate.id(newTherapistId, "newTherapistId")
+            if newCaseId == caseId { throw FieldProblem(field: "newCaseId", reason: "names the refused case itself") }
+        } else {
+            if newCaseId != nil {
+                throw FieldProblem(field: "newCaseId", reason: "is only allowed when the outcome is rematched, not \(outcome.rawValue)")
+            }
+            if newTherapistId != nil {
+                throw FieldProblem(
+                    field: "newTherapistId", reason: "is only allowed when the outcome is rematched, not \(outcome.rawValue)")
+            }
+        }
+    }
+}
+
 /// The system (or support) flagged a case, e.g. for suspected off-platform dealing.
 public struct AntifraudFlagRaised: Sendable, Hashable {
     public var caseId: String
@@ -239,6 +672,42 @@ public struct AntifraudFlagRaised: Sendable, Hashable {
         self.caseId = caseId
         self.rule = rule
         self.evidence = evidence
+    }
+}
+
+extension AntifraudFlagRaised: CasePayload {
+    static let eventType = EventType.antifraudFlagRaised
+    var event: CaseloadEvent { .antifraudFlagRaised(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var rule: String?
+        var evidence: [String]?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "evidence": try c.read(&evidence, key, &scanner)
+            case "rule": try c.read(&rule, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            rule: try c.required(rule, "rule", scanner),
+            evidence: try c.required(evidence, "evidence", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("evidence"); writer.strings(evidence)
+        writer.key("rule"); writer.string(rule)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.id(rule, "rule")
+        try Validate.references(evidence, "evidence")
     }
 }
 
@@ -255,6 +724,42 @@ public struct AntifraudFlagDisputed: Sendable, Hashable {
     }
 }
 
+extension AntifraudFlagDisputed: CasePayload {
+    static let eventType = EventType.antifraudFlagDisputed
+    var event: CaseloadEvent { .antifraudFlagDisputed(self) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var explanation: String?
+        var evidence: [String]?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "evidence": try c.read(&evidence, key, &scanner)
+            case "explanation": try c.read(&explanation, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            explanation: try c.required(explanation, "explanation", scanner),
+            evidence: try c.required(evidence, "evidence", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("evidence"); writer.strings(evidence)
+        writer.key("explanation"); writer.string(explanation)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.explanation(explanation)
+        try Validate.references(evidence, "evidence")
+    }
+}
+
 /// Support found an open flag unfounded.
 public struct AntifraudFlagCleared: Sendable, Hashable {
     public var caseId: String
@@ -266,6 +771,11 @@ public struct AntifraudFlagCleared: Sendable, Hashable {
     }
 }
 
+extension AntifraudFlagCleared: ExplainedCasePayload {
+    static let eventType = EventType.antifraudFlagCleared
+    var event: CaseloadEvent { .antifraudFlagCleared(self) }
+}
+
 /// Support upheld an open flag.
 public struct AntifraudFlagConfirmed: Sendable, Hashable {
     public var caseId: String
@@ -275,6 +785,11 @@ public struct AntifraudFlagConfirmed: Sendable, Hashable {
         self.caseId = caseId
         self.explanation = explanation
     }
+}
+
+extension AntifraudFlagConfirmed: ExplainedCasePayload {
+    static let eventType = EventType.antifraudFlagConfirmed
+    var event: CaseloadEvent { .antifraudFlagConfirmed(self) }
 }
 
 // MARK: - Client stream
@@ -293,6 +808,56 @@ public struct ClientDataErased: Sendable, Hashable {
         self.clientId = clientId
         self.fields = fields
         self.records = records
+    }
+}
+
+extension ClientDataErased: EventPayload {
+    static let eventType = EventType.clientDataErased
+    static let streamCategory = StreamCategory.client
+    var event: CaseloadEvent { .clientDataErased(self) }
+    var streamID: String { clientId }
+    /// No rule reads a client's stream; an append only expects its version.
+    var stateNeeds: StateNeeds { StateNeeds(clientId: clientId) }
+
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var clientId: String?
+        var fields: [String]?
+        var records: Int?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "clientId": try c.read(&clientId, key, &scanner)
+            case "fields":
+                // Read as it always was: an element's error names `fields`,
+                // and a value that is not an array is malformed JSON.
+                try c.once(fields, key.string, scanner)
+                var list: [String] = []
+                var array = try scanner.beginArray()
+                while try scanner.nextElement(&array) { list.append(try c.string(&scanner, key.string)) }
+                fields = list
+            case "records":
+                // As it always was: a non-integer is malformed JSON.
+                try c.once(records, key.string, scanner)
+                records = Int(try scanner.readInt())
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            clientId: try c.required(clientId, "clientId", scanner), fields: try c.required(fields, "fields", scanner),
+            records: try c.required(records, "records", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("clientId"); writer.string(clientId)
+        writer.key("fields"); writer.strings(fields)
+        writer.key("records"); writer.int(records)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(clientId, "clientId")
+        guard !fields.isEmpty else { throw FieldProblem(field: "fields", reason: "names no field") }
+        for field in fields { try Validate.id(field, "fields") }
+        guard records >= 0 else { throw FieldProblem(field: "records", reason: "is negative") }
     }
 }
 
@@ -326,32 +891,38 @@ public enum CaseloadEvent: Sendable, Hashable {
     case antifraudFlagConfirmed(AntifraudFlagConfirmed)
     case clientDataErased(ClientDataErased)
 
-    /// The event's type.
-    public var type: EventType {
+    /// Hands the payload, as its own type, to `visitor`: the one switch over
+    /// the cases. Everything else an event knows comes from its payload's
+    /// `EventPayload` conformance through here (generic, so no payload is
+    /// boxed in an existential).
+    func accept<V: PayloadVisitor>(_ visitor: V) -> V.Result {
         switch self {
-        case .therapistJoined: .therapistJoined
-        case .cancellationPolicySet: .cancellationPolicySet
-        case .profileViewed: .profileViewed
-        case .inquiryOpened: .inquiryOpened
-        case .therapistReplied: .therapistReplied
-        case .sessionBooked: .sessionBooked
-        case .sessionHeld: .sessionHeld
-        case .sessionCancelled: .sessionCancelled
-        case .sessionMissed: .sessionMissed
-        case .caseEnded: .caseEnded
-        case .exclusionRequested: .exclusionRequested
-        case .chatExcluded: .chatExcluded
-        case .exclusionDenied: .exclusionDenied
-        case .exclusionRevoked: .exclusionRevoked
-        case .refusalFiled: .refusalFiled
-        case .refusalResolved: .refusalResolved
-        case .antifraudFlagRaised: .antifraudFlagRaised
-        case .antifraudFlagDisputed: .antifraudFlagDisputed
-        case .antifraudFlagCleared: .antifraudFlagCleared
-        case .antifraudFlagConfirmed: .antifraudFlagConfirmed
-        case .clientDataErased: .clientDataErased
+        case .therapistJoined(let payload): visitor.visit(payload)
+        case .cancellationPolicySet(let payload): visitor.visit(payload)
+        case .profileViewed(let payload): visitor.visit(payload)
+        case .inquiryOpened(let payload): visitor.visit(payload)
+        case .therapistReplied(let payload): visitor.visit(payload)
+        case .sessionBooked(let payload): visitor.visit(payload)
+        case .sessionHeld(let payload): visitor.visit(payload)
+        case .sessionCancelled(let payload): visitor.visit(payload)
+        case .sessionMissed(let payload): visitor.visit(payload)
+        case .caseEnded(let payload): visitor.visit(payload)
+        case .exclusionRequested(let payload): visitor.visit(payload)
+        case .chatExcluded(let payload): visitor.visit(payload)
+        case .exclusionDenied(let payload): visitor.visit(payload)
+        case .exclusionRevoked(let payload): visitor.visit(payload)
+        case .refusalFiled(let payload): visitor.visit(payload)
+        case .refusalResolved(let payload): visitor.visit(payload)
+        case .antifraudFlagRaised(let payload): visitor.visit(payload)
+        case .antifraudFlagDisputed(let payload): visitor.visit(payload)
+        case .antifraudFlagCleared(let payload): visitor.visit(payload)
+        case .antifraudFlagConfirmed(let payload): visitor.visit(payload)
+        case .clientDataErased(let payload): visitor.visit(payload)
         }
     }
+
+    /// The event's type.
+    public var type: EventType { accept(TypeOfPayload()) }
 
     /// The stable type name stored in the log, such as `SessionBooked`.
     public var typeName: String { type.rawValue }
@@ -367,46 +938,18 @@ public enum CaseloadEvent: Sendable, Hashable {
     /// The therapist the payload names as its subject: the therapist and
     /// profile streams' owner, and the therapist an inquiry is addressed to.
     /// Other case events name only the case; its therapist is in ``CaseState``.
-    public var therapistId: String? {
-        switch self {
-        case .therapistJoined(let e): e.therapistId
-        case .cancellationPolicySet(let e): e.therapistId
-        case .profileViewed(let e): e.therapistId
-        case .inquiryOpened(let e): e.therapistId
-        default: nil
-        }
-    }
+    public var therapistId: String? { accept(NamedTherapistOfPayload()) }
 
     /// The id that names the event's stream: the therapist's for the
-    /// therapist and profile streams, the case's for everything else.
-    public var streamID: String {
-        switch self {
-        case .therapistJoined(let e): e.therapistId
-        case .cancellationPolicySet(let e): e.therapistId
-        case .profileViewed(let e): e.therapistId
-        case .inquiryOpened(let e): e.caseId
-        case .therapistReplied(let e): e.caseId
-        case .sessionBooked(let e): e.caseId
-        case .sessionHeld(let e): e.caseId
-        case .sessionCancelled(let e): e.caseId
-        case .sessionMissed(let e): e.caseId
-        case .caseEnded(let e): e.caseId
-        case .exclusionRequested(let e): e.caseId
-        case .chatExcluded(let e): e.caseId
-        case .exclusionDenied(let e): e.caseId
-        case .exclusionRevoked(let e): e.caseId
-        case .refusalFiled(let e): e.caseId
-        case .refusalResolved(let e): e.caseId
-        case .antifraudFlagRaised(let e): e.caseId
-        case .antifraudFlagDisputed(let e): e.caseId
-        case .antifraudFlagCleared(let e): e.caseId
-        case .antifraudFlagConfirmed(let e): e.caseId
-        case .clientDataErased(let e): e.clientId
-        }
-    }
+    /// therapist and profile streams, the case's for the case stream, the
+    /// client's for the client stream.
+    public var streamID: String { accept(StreamIDOfPayload()) }
 
-    /// The stream the event belongs to: `therapist-<id>`, `profile-<id>` or `case-<id>`.
+    /// The stream the event belongs to: `therapist-<id>`, `profile-<id>`, `case-<id>` or `client-<id>`.
     public var streamName: String { type.streamCategory.streamName(streamID) }
+
+    /// The streams whose states the rules need to judge this event.
+    public var stateNeeds: StateNeeds { accept(StateNeedsOfPayload()) }
 }
 
 /// The event types of the contract, by their stable names.
@@ -432,6 +975,35 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     case antifraudFlagCleared = "AntifraudFlagCleared"
     case antifraudFlagConfirmed = "AntifraudFlagConfirmed"
     case clientDataErased = "ClientDataErased"
+
+    /// The payload type of this event type: where its versions, stream and
+    /// decoder are. A metatype, so decoding dispatches through one witness
+    /// call and boxes nothing.
+    var payloadType: any EventPayload.Type {
+        switch self {
+        case .therapistJoined: TherapistJoined.self
+        case .cancellationPolicySet: CancellationPolicySet.self
+        case .profileViewed: ProfileViewed.self
+        case .inquiryOpened: InquiryOpened.self
+        case .therapistReplied: TherapistReplied.self
+        case .sessionBooked: SessionBooked.self
+        case .sessionHeld: SessionHeld.self
+        case .sessionCancelled: SessionCancelled.self
+        case .sessionMissed: SessionMissed.self
+        case .caseEnded: CaseEnded.self
+        case .exclusionRequested: ExclusionRequested.self
+        case .chatExcluded: ChatExcluded.self
+        case .exclusionDenied: ExclusionDenied.self
+        case .exclusionRevoked: ExclusionRevoked.self
+        case .refusalFiled: RefusalFiled.self
+        case .refusalResolved: RefusalResolved.self
+        case .antifraudFlagRaised: AntifraudFlagRaised.self
+        case .antifraudFlagDisputed: AntifraudFlagDisputed.self
+        case .antifraudFlagCleared: AntifraudFlagCleared.self
+        case .antifraudFlagConfirmed: AntifraudFlagConfirmed.self
+        case .clientDataErased: ClientDataErased.self
+        }
+    }
 
     /// The type's stable name, such as `SessionBooked`.
     public var name: String { rawValue }
@@ -467,28 +1039,11 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The version producers write.
-    public var currentSchemaVersion: Int {
-        switch self {
-        case .exclusionRequested, .inquiryOpened: 2
-        default: 1
-        }
-    }
+    public var currentSchemaVersion: Int { payloadType.schemaVersions.upperBound }
 
     /// The versions the decoder reads (older ones are upcast to the current shape).
-    public var supportedSchemaVersions: ClosedRange<Int> {
-        switch self {
-        case .exclusionRequested, .inquiryOpened: 1...2
-        default: 1...1
-        }
-    }
+    public var supportedSchemaVersions: ClosedRange<Int> { payloadType.schemaVersions }
 
     /// The kind of stream events of this type go to.
-    public var streamCategory: StreamCategory {
-        switch self {
-        case .therapistJoined, .cancellationPolicySet: .therapist
-        case .profileViewed: .profile
-        case .clientDataErased: .client
-        default: .case
-        }
-    }
+    public var streamCategory: StreamCategory { payloadType.streamCategory }
 }
