@@ -2,7 +2,7 @@ public import CaseloadCoding
 
 /// What an event's payload knows about itself: its stable type name and
 /// schema versions, its stream, its fields as JSON (read and written), the
-/// contract's value rules for them, and which states its rule needs.
+/// contract's value rules for them, which states its rule needs, and the rule.
 ///
 /// Each payload struct conforms beside its declaration (Events.swift), so an
 /// event type's whole contract is in one place. Internal: other modules see
@@ -35,6 +35,9 @@ protocol EventPayload: Sendable, Hashable {
     func encodeFields(into writer: inout JSONWriter)
     /// Checks every field against the contract's value rules.
     func validateFields() throws(FieldProblem)
+    /// The event's rule: throws unless it may follow `states` (those its
+    /// ``stateNeeds`` named), caused by `judge`'s actor at its time.
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError)
 }
 
 extension EventPayload {
@@ -297,6 +300,20 @@ struct FieldProblemOfPayload: PayloadVisitor {
     func visit<P: EventPayload>(_ payload: P) -> FieldProblem? {
         do {
             try payload.validateFields()
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+/// The rule the payload's event breaks, or nil.
+struct RuleOfPayload: PayloadVisitor {
+    let judge: Judge
+    let states: RuleStates
+    func visit<P: EventPayload>(_ payload: P) -> DomainError? {
+        do {
+            try payload.check(judge, states)
             return nil
         } catch {
             return error

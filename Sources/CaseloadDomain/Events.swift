@@ -4,10 +4,10 @@ public import CaseloadCoding
 // (EventSchemas/README.md). Field names match the JSON keys exactly.
 //
 // Each payload's `EventPayload` conformance sits right below it: its type
-// name, versions, fields as JSON (read and written), value rules and the
-// states its rule needs. A new event type is a struct and its conformance
-// here, a case in `CaseloadEvent` and `EventType` below, and its rule in
-// `Rules`.
+// name, versions, fields as JSON (read and written), value rules, the
+// states its rule needs and the rule (with the helpers it shares in
+// `Judge`, Rules.swift). A new event type is a struct and its conformance
+// here and a case in `CaseloadEvent` and `EventType` below.
 
 // MARK: - Therapist and profile streams
 
@@ -42,6 +42,17 @@ extension TherapistJoined: TherapistPayload {
 
     func validateFields() throws(FieldProblem) {
         try Validate.id(therapistId, "therapistId")
+    }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        if let therapistState = states.therapistState {
+            guard therapistState.therapistId == therapistId else {
+                throw judge.fail(.stateMismatch, "the therapist state given is therapist \(therapistState.therapistId)'s")
+            }
+            throw judge.fail(
+                .therapistAlreadyJoined, "therapist \(therapistId) already joined at \(therapistState.joinedAt)")
+        }
+        try judge.allow([.support, .system])
     }
 }
 
@@ -85,6 +96,12 @@ extension CancellationPolicySet: TherapistPayload {
     func validateFields() throws(FieldProblem) {
         try Validate.id(therapistId, "therapistId")
         try Validate.noticeHours(noticeHours, "noticeHours")
+    }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.joinedTherapist(therapistId, states.therapistState)
+        try judge.notBefore(state.lastOccurredAt)
+        try judge.allow([.therapist, .support], therapist: therapistId, whose: "the stream's")
     }
 }
 
@@ -130,6 +147,17 @@ extension ProfileViewed: EventPayload {
     func validateFields() throws(FieldProblem) {
         try Validate.id(therapistId, "therapistId")
         if let visitorId { try Validate.id(visitorId, "visitorId") }
+    }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        _ = try judge.joinedTherapist(therapistId, states.therapistState)
+        if let profileState = states.profileState {
+            guard profileState.therapistId == therapistId else {
+                throw judge.fail(.stateMismatch, "the profile state given is therapist \(profileState.therapistId)'s")
+            }
+            try judge.notBefore(profileState.lastOccurredAt)
+        }
+        try judge.allow([.client, .system])
     }
 }
 
@@ -234,6 +262,47 @@ extension InquiryOpened: CasePayload {
             if rematchedFrom == caseId { throw FieldProblem(field: "rematchedFrom", reason: "names the case itself") }
         }
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        if let caseState = states.caseState {
+            guard caseState.caseId == caseId else {
+                throw judge.fail(.stateMismatch, "the case state given is case \(caseState.caseId)'s, not case \(caseId)'s")
+            }
+            throw judge.fail(.caseAlreadyOpened, "case \(caseId) was already opened at \(caseState.openedAt); a case opens once")
+        }
+        _ = try judge.joinedTherapist(therapistId, states.therapistState)
+        guard let origin = rematchedFrom else {
+            try judge.allow(.client, client: clientId, whose: "the inquiry's")
+            return
+        }
+        // A re-match: support opens the case that a refusal's resolution named.
+        try judge.allow(.support)
+        guard let originCaseState = states.originCaseState else {
+            throw judge.fail(.missingState, "a re-matched inquiry needs the state of the case it re-matches from (case \(origin))")
+        }
+        guard originCaseState.caseId == origin else {
+            throw judge.fail(
+                .stateMismatch, "the origin case state given is case \(originCaseState.caseId)'s, not case \(origin)'s")
+        }
+        guard case .resolved(_, let resolution, let resolvedAt) = originCaseState.refusal,
+            resolution.outcome == .rematched
+        else {
+            throw judge.fail(.rematchMismatch, "case \(origin)'s refusal has not been resolved by a re-match")
+        }
+        guard resolution.newCaseId == caseId, resolution.newTherapistId == therapistId else {
+            throw judge.fail(
+                .rematchMismatch,
+                "case \(origin) was re-matched to case \(resolution.newCaseId ?? "?") with therapist \(resolution.newTherapistId ?? "?"), not case \(caseId) with therapist \(therapistId)")
+        }
+        guard originCaseState.clientId == clientId else {
+            throw judge.fail(
+                .rematchMismatch,
+                "a re-match keeps the client: case \(origin)'s client is \(originCaseState.clientId), not \(clientId)")
+        }
+        guard resolvedAt <= judge.occurredAt else {
+            throw judge.fail(.rematchMismatch, "case \(origin)'s refusal was resolved only at \(resolvedAt)")
+        }
+    }
 }
 
 /// The therapist answered (the first one gives the first-response time).
@@ -267,6 +336,11 @@ extension TherapistReplied: CasePayload {
 
     func validateFields() throws(FieldProblem) {
         try Validate.id(caseId, "caseId")
+    }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.therapist, therapist: state.therapistId)
     }
 }
 
@@ -323,6 +397,24 @@ extension SessionBooked: CasePayload {
         try Validate.id(sessionId, "sessionId")
         try Validate.money(price, "price")
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.client, .support, .system], client: state.clientId)
+        if state.sessions[sessionId] != nil {
+            throw judge.fail(.sessionAlreadyBooked, "session \(sessionId) is already booked; a session is booked once")
+        }
+        if let endedAt = state.endedAt {
+            throw judge.fail(.bookingAfterEnd, "the case ended at \(endedAt); no booking after the end")
+        }
+        if state.exclusion.isExcluded {
+            throw judge.fail(.bookingWhileExcluded, "the chat is excluded from statistics; no booking while excluded")
+        }
+        if state.refusal.isFiled {
+            throw judge.fail(
+                .bookingAfterRefusal, "the therapist filed a refusal; no booking after a refusal is filed")
+        }
+    }
 }
 
 /// A booked session took place.
@@ -339,6 +431,12 @@ public struct SessionHeld: Sendable, Hashable {
 extension SessionHeld: SessionPayload {
     static let eventType = EventType.sessionHeld
     var event: CaseloadEvent { .sessionHeld(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.therapist, .system], therapist: state.therapistId)
+        _ = try judge.bookedSession(sessionId, in: state)
+    }
 }
 
 /// A booked session was cancelled. Records the policy in force when it was
@@ -389,6 +487,18 @@ extension SessionCancelled: CasePayload {
             caseId: caseId, sessionId: sessionId, by: by, policyNoticeHours: policyNoticeHours, late: late
         ).validateFields()
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        switch by {
+        case .client: try judge.allow([.client, .support, .system], client: state.clientId)
+        case .therapist: try judge.allow([.therapist, .support, .system], therapist: state.therapistId)
+        }
+        let computed = try judge.cancellationTerms(
+            caseId: caseId, sessionId: sessionId, by: by, caseState: state, therapistState: states.therapistState)
+        try judge.compare(
+            computed, givenNoticeHours: policyNoticeHours, givenLate: late, by: by, sessionId: sessionId)
+    }
 }
 
 /// The client did not come: charged, counts as held.
@@ -405,6 +515,12 @@ public struct SessionMissed: Sendable, Hashable {
 extension SessionMissed: SessionPayload {
     static let eventType = EventType.sessionMissed
     var event: CaseloadEvent { .sessionMissed(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.therapist, .system], therapist: state.therapistId)
+        _ = try judge.bookedSession(sessionId, in: state)
+    }
 }
 
 /// The case ended (a normal part of therapy).
@@ -421,6 +537,14 @@ public struct CaseEnded: Sendable, Hashable {
 extension CaseEnded: ReasonedCasePayload {
     static let eventType = EventType.caseEnded
     var event: CaseloadEvent { .caseEnded(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.client, .support, .system], client: state.clientId)
+        if let endedAt = state.endedAt {
+            throw judge.fail(.caseAlreadyEnded, "the case already ended at \(endedAt); a case ends once")
+        }
+    }
 }
 
 /// The therapist asked support to leave a pre-session chat out of statistics.
@@ -485,6 +609,20 @@ extension ExclusionRequested: CasePayload {
         try Validate.explanation(explanation)
         try Validate.references(evidence, "evidence")
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.therapist, therapist: state.therapistId)
+        try judge.noSessionYet(state)
+        switch state.exclusion {
+        case .requested:
+            throw judge.fail(.exclusionAlreadyRequested, "an exclusion request is already pending")
+        case .excluded:
+            throw judge.fail(.chatAlreadyExcluded, "the chat is already excluded")
+        case .notRequested, .denied, .revoked:
+            break
+        }
+    }
 }
 
 /// Support (or anti-fraud) left the chat out of statistics, on request or on its own initiative.
@@ -501,6 +639,15 @@ public struct ChatExcluded: Sendable, Hashable {
 extension ChatExcluded: ReasonedCasePayload {
     static let eventType = EventType.chatExcluded
     var event: CaseloadEvent { .chatExcluded(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.support, .system])
+        try judge.noSessionYet(state)
+        if state.exclusion.isExcluded {
+            throw judge.fail(.chatAlreadyExcluded, "the chat is already excluded")
+        }
+    }
 }
 
 /// Support turned down a pending exclusion request.
@@ -517,6 +664,14 @@ public struct ExclusionDenied: Sendable, Hashable {
 extension ExclusionDenied: ExplainedCasePayload {
     static let eventType = EventType.exclusionDenied
     var event: CaseloadEvent { .exclusionDenied(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.support, .system])
+        guard case .requested = state.exclusion else {
+            throw judge.fail(.noPendingExclusionRequest, "there is no pending exclusion request to deny")
+        }
+    }
 }
 
 /// Support put an excluded chat back into statistics.
@@ -533,6 +688,14 @@ public struct ExclusionRevoked: Sendable, Hashable {
 extension ExclusionRevoked: ExplainedCasePayload {
     static let eventType = EventType.exclusionRevoked
     var event: CaseloadEvent { .exclusionRevoked(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.support, .system])
+        guard state.exclusion.isExcluded else {
+            throw judge.fail(.chatNotExcluded, "the chat is not excluded, so there is nothing to revoke")
+        }
+    }
 }
 
 /// After the first session the therapist found they cannot continue.
@@ -580,6 +743,24 @@ extension RefusalFiled: CasePayload {
     func validateFields() throws(FieldProblem) {
         try Validate.id(caseId, "caseId")
         try Validate.explanation(explanation)
+    }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.therapist, therapist: state.therapistId)
+        if state.refusal.isFiled {
+            throw judge.fail(.refusalAlreadyFiled, "a refusal was already filed; a case is refused at most once")
+        }
+        if state.sessionsCountingAsHeld == 0 {
+            throw judge.fail(
+                .refusalBeforeFirstSession,
+                "no session has been held (or charged) yet; a refusal comes after the first session (before it, ask for an exclusion)")
+        }
+        if state.standingBookings > 1 {
+            throw judge.fail(
+                .refusalAfterSecondBooking,
+                "a second session is already booked; a refusal comes before the second session is booked")
+        }
     }
 }
 
@@ -659,6 +840,19 @@ extension RefusalResolved: CasePayload {
             }
         }
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.support)
+        guard case .filed = state.refusal else {
+            throw judge.fail(
+                .noOpenRefusal,
+                state.refusal.isFiled ? "the refusal is already resolved" : "no refusal has been filed")
+        }
+        if outcome == .rematched, newTherapistId == state.therapistId {
+            throw judge.fail(.invalidRematch, "a re-match is to another therapist, not the case's own (\(state.therapistId))")
+        }
+    }
 }
 
 /// The system (or support) flagged a case, e.g. for suspected off-platform dealing.
@@ -709,6 +903,14 @@ extension AntifraudFlagRaised: CasePayload {
         try Validate.id(rule, "rule")
         try Validate.references(evidence, "evidence")
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow([.system, .support])
+        if state.antifraudFlag.isOpen {
+            throw judge.fail(.antifraudFlagAlreadyOpen, "an anti-fraud flag is already open on this case")
+        }
+    }
 }
 
 /// The case's therapist disputed an open flag.
@@ -758,6 +960,18 @@ extension AntifraudFlagDisputed: CasePayload {
         try Validate.explanation(explanation)
         try Validate.references(evidence, "evidence")
     }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.therapist, therapist: state.therapistId)
+        switch state.antifraudFlag {
+        case .open(disputed: false): break
+        case .open(disputed: true):
+            throw judge.fail(.antifraudFlagAlreadyDisputed, "the open anti-fraud flag is already disputed")
+        case .noFlag, .cleared, .confirmed:
+            throw judge.fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to dispute")
+        }
+    }
 }
 
 /// Support found an open flag unfounded.
@@ -774,6 +988,14 @@ public struct AntifraudFlagCleared: Sendable, Hashable {
 extension AntifraudFlagCleared: ExplainedCasePayload {
     static let eventType = EventType.antifraudFlagCleared
     var event: CaseloadEvent { .antifraudFlagCleared(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.support)
+        guard state.antifraudFlag.isOpen else {
+            throw judge.fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to clear")
+        }
+    }
 }
 
 /// Support upheld an open flag.
@@ -790,6 +1012,14 @@ public struct AntifraudFlagConfirmed: Sendable, Hashable {
 extension AntifraudFlagConfirmed: ExplainedCasePayload {
     static let eventType = EventType.antifraudFlagConfirmed
     var event: CaseloadEvent { .antifraudFlagConfirmed(self) }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        let state = try judge.openCase(caseId, states.caseState)
+        try judge.allow(.support)
+        guard state.antifraudFlag.isOpen else {
+            throw judge.fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to confirm")
+        }
+    }
 }
 
 // MARK: - Client stream
@@ -858,6 +1088,12 @@ extension ClientDataErased: EventPayload {
         guard !fields.isEmpty else { throw FieldProblem(field: "fields", reason: "names no field") }
         for field in fields { try Validate.id(field, "fields") }
         guard records >= 0 else { throw FieldProblem(field: "records", reason: "is negative") }
+    }
+
+    func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
+        // Erasure is support's (or an automated retention job's) act; it
+        // touches no case, so no case state constrains it.
+        try judge.allow([.support, .system])
     }
 }
 
