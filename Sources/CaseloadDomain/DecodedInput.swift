@@ -114,37 +114,3 @@ public struct SessionCancellationInput: Sendable, Hashable {
         }
     }
 }
-
-extension SessionCancellationInput {
-    /// Reads a SessionCancelled whose terms may be absent (input) and
-    /// validates what it has; ``SessionCancelled`` then requires the terms.
-    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
-        var caseId: String?
-        var sessionId: String?
-        var by: CancellingParty?
-        var policyNoticeHours: Int?
-        var late: Bool?
-        try c.fields(&scanner) { key, scanner in
-            switch key {
-            case "by": try c.read(&by, key, &scanner)
-            case "caseId": try c.read(&caseId, key, &scanner)
-            case "late": try c.read(&late, key, &scanner)
-            case "policyNoticeHours": try c.read(&policyNoticeHours, key, &scanner)
-            case "sessionId": try c.read(&sessionId, key, &scanner)
-            default: return false
-            }
-            return true
-        }
-        let input = SessionCancellationInput(
-            caseId: try c.required(caseId, "caseId", scanner),
-            sessionId: try c.required(sessionId, "sessionId", scanner),
-            by: try c.required(by, "by", scanner),
-            policyNoticeHours: policyNoticeHours, late: late)
-        do {
-            try input.validateFields()
-        } catch {
-            throw c.invalid(error, scanner)
-        }
-        return input
-    }
-}

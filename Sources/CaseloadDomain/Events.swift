@@ -163,6 +163,106 @@ extension ProfileViewed: EventPayload {
 
 // MARK: - Case stream
 
+// Shapes several case payloads share: their fields, read, written and checked once.
+
+/// A case event about one session: `{caseId, sessionId}`.
+protocol SessionPayload: CasePayload {
+    var sessionId: String { get }
+    init(caseId: String, sessionId: String)
+}
+
+extension SessionPayload {
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var sessionId: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "sessionId": try c.read(&sessionId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(caseId: try c.required(caseId, "caseId", scanner), sessionId: try c.required(sessionId, "sessionId", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("sessionId"); writer.string(sessionId)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.id(sessionId, "sessionId")
+    }
+}
+
+/// A case event with a reason from a closed list: `{caseId, reason}`.
+protocol ReasonedCasePayload: CasePayload {
+    associatedtype Reason: PayloadEnum
+    var reason: Reason { get }
+    init(caseId: String, reason: Reason)
+}
+
+extension ReasonedCasePayload {
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var reason: Reason?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "reason": try c.read(&reason, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(caseId: try c.required(caseId, "caseId", scanner), reason: try c.required(reason, "reason", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("reason"); writer.string(reason.rawValue)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+    }
+}
+
+/// A case event carrying only support's explanation: `{caseId, explanation}`.
+protocol ExplainedCasePayload: CasePayload {
+    var explanation: String { get }
+    init(caseId: String, explanation: String)
+}
+
+extension ExplainedCasePayload {
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var explanation: String?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "explanation": try c.read(&explanation, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        return Self(
+            caseId: try c.required(caseId, "caseId", scanner),
+            explanation: try c.required(explanation, "explanation", scanner))
+    }
+
+    func encodeFields(into writer: inout JSONWriter) {
+        writer.key("caseId"); writer.string(caseId)
+        writer.key("explanation"); writer.string(explanation)
+    }
+
+    func validateFields() throws(FieldProblem) {
+        try Validate.id(caseId, "caseId")
+        try Validate.explanation(explanation)
+    }
+}
+
 /// A client wrote to a therapist: a case opens. Carries no name: the client's
 /// name, when an inquiry gives one, is personal data kept outside the log
 /// (see ``DecodedInput/droppedClientName``).
@@ -498,6 +598,40 @@ extension SessionCancelled: CasePayload {
             caseId: caseId, sessionId: sessionId, by: by, caseState: state, therapistState: states.therapistState)
         try judge.compare(
             computed, givenNoticeHours: policyNoticeHours, givenLate: late, by: by, sessionId: sessionId)
+    }
+}
+
+extension SessionCancellationInput {
+    /// Reads a SessionCancelled whose terms may be absent (input) and
+    /// validates what it has; ``SessionCancelled`` then requires the terms.
+    static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
+        var caseId: String?
+        var sessionId: String?
+        var by: CancellingParty?
+        var policyNoticeHours: Int?
+        var late: Bool?
+        try c.fields(&scanner) { key, scanner in
+            switch key {
+            case "by": try c.read(&by, key, &scanner)
+            case "caseId": try c.read(&caseId, key, &scanner)
+            case "late": try c.read(&late, key, &scanner)
+            case "policyNoticeHours": try c.read(&policyNoticeHours, key, &scanner)
+            case "sessionId": try c.read(&sessionId, key, &scanner)
+            default: return false
+            }
+            return true
+        }
+        let input = SessionCancellationInput(
+            caseId: try c.required(caseId, "caseId", scanner),
+            sessionId: try c.required(sessionId, "sessionId", scanner),
+            by: try c.required(by, "by", scanner),
+            policyNoticeHours: policyNoticeHours, late: late)
+        do {
+            try input.validateFields()
+        } catch {
+            throw c.invalid(error, scanner)
+        }
+        return input
     }
 }
 

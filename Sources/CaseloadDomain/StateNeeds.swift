@@ -7,7 +7,8 @@ public import CaseloadCoding
 /// Pure: it names streams by their ids; a caller reads them however its
 /// store does. The case comes first, because a case event is judged against
 /// the case's therapist, known only once the case is loaded
-/// (``therapist(of:)``).
+/// (``therapist(of:)``). Other modules get one from an event, an input or a
+/// command (`stateNeeds`), never build one.
 public struct StateNeeds: Sendable, Hashable {
     /// The case judged in (nil state until it opens).
     public var caseId: String?
@@ -26,19 +27,6 @@ public struct StateNeeds: Sendable, Hashable {
     public var newCaseId: String?
     /// An erasure's client stream: no rule reads it, but an append expects its version.
     public var clientId: String?
-
-    public init(
-        caseId: String? = nil, therapistId: String? = nil, profileId: String? = nil, originCaseId: String? = nil,
-        newTherapistId: String? = nil, newCaseId: String? = nil, clientId: String? = nil
-    ) {
-        self.caseId = caseId
-        self.therapistId = therapistId
-        self.profileId = profileId
-        self.originCaseId = originCaseId
-        self.newTherapistId = newTherapistId
-        self.newCaseId = newCaseId
-        self.clientId = clientId
-    }
 
     /// The therapist whose state the rules need, given the case's state once
     /// loaded: the one named, else the case's.
@@ -71,17 +59,6 @@ public struct RuleStates: Sendable {
     public var profileState: ProfileState?
     public var originCaseState: CaseState?
     public var newTherapistState: TherapistState?
-
-    public init(
-        caseState: CaseState? = nil, therapistState: TherapistState? = nil, profileState: ProfileState? = nil,
-        originCaseState: CaseState? = nil, newTherapistState: TherapistState? = nil
-    ) {
-        self.caseState = caseState
-        self.therapistState = therapistState
-        self.profileState = profileState
-        self.originCaseState = originCaseState
-        self.newTherapistState = newTherapistState
-    }
 }
 
 extension DecodedInput {
