@@ -301,9 +301,11 @@ struct DecodeContext {
         return DecodedInput(content: content, droppedClientName: clientName)
     }
 
-    /// Dispatches to the payload's own decoder: one switch to its metatype
-    /// (``EventType/payloadType``), then one witness call.
+    /// Dispatches to the payload's own decoder through the one switch over
+    /// the types (``EventType/accept(_:)``), specialised per payload.
     func decodeEvent(_ scanner: inout JSONScanner) throws -> CaseloadEvent {
-        try type.payloadType.decodeEvent(&scanner, self)
+        try withUnsafeMutablePointer(to: &scanner) { scanner in
+            type.accept(DecodingPayloadType(scanner: scanner, context: self))
+        }.get()
     }
 }

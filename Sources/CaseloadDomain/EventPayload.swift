@@ -27,10 +27,6 @@ protocol EventPayload: Sendable, Hashable {
     /// Reads the payload object the scanner is at (strict: every required
     /// field, no unknown or repeated ones; older versions upcast).
     static func decode(_ scanner: inout JSONScanner, _ context: DecodeContext) throws -> Self
-    /// ``decode(_:_:)``, then the value rules; as an event. A requirement so
-    /// that the decoder, holding only the metatype, reaches a version
-    /// specialised for the payload.
-    static func decodeEvent(_ scanner: inout JSONScanner, _ context: DecodeContext) throws -> CaseloadEvent
     /// Writes the members, keys in sorted byte order, into an open object.
     func encodeFields(into writer: inout JSONWriter)
     /// Checks every field against the contract's value rules.
@@ -44,6 +40,7 @@ extension EventPayload {
     static var schemaVersions: ClosedRange<Int> { 1...1 }
     var namedTherapistId: String? { nil }
 
+    /// ``decode(_:_:)``, then the value rules; as an event.
     static func decodeEvent(_ scanner: inout JSONScanner, _ context: DecodeContext) throws -> CaseloadEvent {
         let payload = try decode(&scanner, context)
         try context.validate(payload, scanner)
@@ -179,6 +176,31 @@ extension DecodeContext {
 protocol PayloadVisitor {
     associatedtype Result
     func visit<P: EventPayload>(_ payload: P) -> Result
+}
+
+/// Something asked of a payload type whatever it is; see ``EventType/accept(_:)``.
+protocol PayloadTypeVisitor {
+    associatedtype Result
+    func visit<P: EventPayload>(_ type: P.Type) -> Result
+}
+
+struct SchemaVersionsOfPayloadType: PayloadTypeVisitor {
+    func visit<P: EventPayload>(_: P.Type) -> ClosedRange<Int> { P.schemaVersions }
+}
+
+struct StreamCategoryOfPayloadType: PayloadTypeVisitor {
+    func visit<P: EventPayload>(_: P.Type) -> StreamCategory { P.streamCategory }
+}
+
+/// Decodes a payload of the visited type from the scanner it points at (a
+/// pointer because a visitor cannot hold an `inout`; valid only inside
+/// `DecodeContext.decodeEvent`). Returns the error, as a visitor cannot throw.
+struct DecodingPayloadType: PayloadTypeVisitor {
+    let scanner: UnsafeMutablePointer<JSONScanner>
+    let context: DecodeContext
+    func visit<P: EventPayload>(_: P.Type) -> Result<CaseloadEvent, any Error> {
+        Result { try P.decodeEvent(&scanner.pointee, context) }
+    }
 }
 
 struct TypeOfPayload: PayloadVisitor {

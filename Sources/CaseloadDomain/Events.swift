@@ -21,7 +21,7 @@ public struct TherapistJoined: Sendable, Hashable {
 }
 
 extension TherapistJoined: TherapistPayload {
-    static let eventType = EventType.therapistJoined
+    static var eventType: EventType { .therapistJoined }
     var event: CaseloadEvent { .therapistJoined(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -69,7 +69,7 @@ public struct CancellationPolicySet: Sendable, Hashable {
 }
 
 extension CancellationPolicySet: TherapistPayload {
-    static let eventType = EventType.cancellationPolicySet
+    static var eventType: EventType { .cancellationPolicySet }
     var event: CaseloadEvent { .cancellationPolicySet(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -117,8 +117,8 @@ public struct ProfileViewed: Sendable, Hashable {
 }
 
 extension ProfileViewed: EventPayload {
-    static let eventType = EventType.profileViewed
-    static let streamCategory = StreamCategory.profile
+    static var eventType: EventType { .profileViewed }
+    static var streamCategory: StreamCategory { .profile }
     var event: CaseloadEvent { .profileViewed(self) }
     var streamID: String { therapistId }
     var namedTherapistId: String? { therapistId }
@@ -295,9 +295,9 @@ public struct InquiryOpened: Sendable, Hashable {
 }
 
 extension InquiryOpened: CasePayload {
-    static let eventType = EventType.inquiryOpened
+    static var eventType: EventType { .inquiryOpened }
     /// Version 1 had no `clientNameRef`; it reads as an inquiry without one.
-    static let schemaVersions = 1...2
+    static var schemaVersions: ClosedRange<Int> { 1...2 }
     var event: CaseloadEvent { .inquiryOpened(self) }
     var namedTherapistId: String? { therapistId }
     /// An inquiry is judged against its case (not yet opened), the addressed
@@ -415,7 +415,7 @@ public struct TherapistReplied: Sendable, Hashable {
 }
 
 extension TherapistReplied: CasePayload {
-    static let eventType = EventType.therapistReplied
+    static var eventType: EventType { .therapistReplied }
     var event: CaseloadEvent { .therapistReplied(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -460,7 +460,7 @@ public struct SessionBooked: Sendable, Hashable {
 }
 
 extension SessionBooked: CasePayload {
-    static let eventType = EventType.sessionBooked
+    static var eventType: EventType { .sessionBooked }
     var event: CaseloadEvent { .sessionBooked(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -529,7 +529,7 @@ public struct SessionHeld: Sendable, Hashable {
 }
 
 extension SessionHeld: SessionPayload {
-    static let eventType = EventType.sessionHeld
+    static var eventType: EventType { .sessionHeld }
     var event: CaseloadEvent { .sessionHeld(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -561,7 +561,7 @@ public struct SessionCancelled: Sendable, Hashable {
 }
 
 extension SessionCancelled: CasePayload {
-    static let eventType = EventType.sessionCancelled
+    static var eventType: EventType { .sessionCancelled }
     var event: CaseloadEvent { .sessionCancelled(self) }
 
     /// Read as a ``SessionCancellationInput`` (which input may leave
@@ -647,7 +647,7 @@ public struct SessionMissed: Sendable, Hashable {
 }
 
 extension SessionMissed: SessionPayload {
-    static let eventType = EventType.sessionMissed
+    static var eventType: EventType { .sessionMissed }
     var event: CaseloadEvent { .sessionMissed(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -669,7 +669,7 @@ public struct CaseEnded: Sendable, Hashable {
 }
 
 extension CaseEnded: ReasonedCasePayload {
-    static let eventType = EventType.caseEnded
+    static var eventType: EventType { .caseEnded }
     var event: CaseloadEvent { .caseEnded(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -700,8 +700,8 @@ public struct ExclusionRequested: Sendable, Hashable {
 }
 
 extension ExclusionRequested: CasePayload {
-    static let eventType = EventType.exclusionRequested
-    static let schemaVersions = 1...2
+    static var eventType: EventType { .exclusionRequested }
+    static var schemaVersions: ClosedRange<Int> { 1...2 }
     var event: CaseloadEvent { .exclusionRequested(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -771,7 +771,7 @@ public struct ChatExcluded: Sendable, Hashable {
 }
 
 extension ChatExcluded: ReasonedCasePayload {
-    static let eventType = EventType.chatExcluded
+    static var eventType: EventType { .chatExcluded }
     var event: CaseloadEvent { .chatExcluded(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -796,7 +796,7 @@ public struct ExclusionDenied: Sendable, Hashable {
 }
 
 extension ExclusionDenied: ExplainedCasePayload {
-    static let eventType = EventType.exclusionDenied
+    static var eventType: EventType { .exclusionDenied }
     var event: CaseloadEvent { .exclusionDenied(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -820,7 +820,7 @@ public struct ExclusionRevoked: Sendable, Hashable {
 }
 
 extension ExclusionRevoked: ExplainedCasePayload {
-    static let eventType = EventType.exclusionRevoked
+    static var eventType: EventType { .exclusionRevoked }
     var event: CaseloadEvent { .exclusionRevoked(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -846,7 +846,7 @@ public struct RefusalFiled: Sendable, Hashable {
 }
 
 extension RefusalFiled: CasePayload {
-    static let eventType = EventType.refusalFiled
+    static var eventType: EventType { .refusalFiled }
     var event: CaseloadEvent { .refusalFiled(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -915,7 +915,7 @@ public struct RefusalResolved: Sendable, Hashable {
 }
 
 extension RefusalResolved: CasePayload {
-    static let eventType = EventType.refusalResolved
+    static var eventType: EventType { .refusalResolved }
     var event: CaseloadEvent { .refusalResolved(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -1004,7 +1004,7 @@ public struct AntifraudFlagRaised: Sendable, Hashable {
 }
 
 extension AntifraudFlagRaised: CasePayload {
-    static let eventType = EventType.antifraudFlagRaised
+    static var eventType: EventType { .antifraudFlagRaised }
     var event: CaseloadEvent { .antifraudFlagRaised(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -1061,7 +1061,7 @@ public struct AntifraudFlagDisputed: Sendable, Hashable {
 }
 
 extension AntifraudFlagDisputed: CasePayload {
-    static let eventType = EventType.antifraudFlagDisputed
+    static var eventType: EventType { .antifraudFlagDisputed }
     var event: CaseloadEvent { .antifraudFlagDisputed(self) }
 
     static func decode(_ scanner: inout JSONScanner, _ c: DecodeContext) throws -> Self {
@@ -1120,7 +1120,7 @@ public struct AntifraudFlagCleared: Sendable, Hashable {
 }
 
 extension AntifraudFlagCleared: ExplainedCasePayload {
-    static let eventType = EventType.antifraudFlagCleared
+    static var eventType: EventType { .antifraudFlagCleared }
     var event: CaseloadEvent { .antifraudFlagCleared(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -1144,7 +1144,7 @@ public struct AntifraudFlagConfirmed: Sendable, Hashable {
 }
 
 extension AntifraudFlagConfirmed: ExplainedCasePayload {
-    static let eventType = EventType.antifraudFlagConfirmed
+    static var eventType: EventType { .antifraudFlagConfirmed }
     var event: CaseloadEvent { .antifraudFlagConfirmed(self) }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {
@@ -1176,8 +1176,8 @@ public struct ClientDataErased: Sendable, Hashable {
 }
 
 extension ClientDataErased: EventPayload {
-    static let eventType = EventType.clientDataErased
-    static let streamCategory = StreamCategory.client
+    static var eventType: EventType { .clientDataErased }
+    static var streamCategory: StreamCategory { .client }
     var event: CaseloadEvent { .clientDataErased(self) }
     var streamID: String { clientId }
     /// No rule reads a client's stream; an append only expects its version.
@@ -1346,32 +1346,32 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     case antifraudFlagConfirmed = "AntifraudFlagConfirmed"
     case clientDataErased = "ClientDataErased"
 
-    /// The payload type of this event type: where its versions, stream and
-    /// decoder are. A metatype, so decoding dispatches through one witness
-    /// call and boxes nothing.
-    var payloadType: any EventPayload.Type {
+    /// Hands this type's payload type (where its versions, stream and
+    /// decoder are) to `visitor`: the one switch over the types. Generic, so
+    /// each branch is specialised: no existential, no witness call.
+    func accept<V: PayloadTypeVisitor>(_ visitor: V) -> V.Result {
         switch self {
-        case .therapistJoined: TherapistJoined.self
-        case .cancellationPolicySet: CancellationPolicySet.self
-        case .profileViewed: ProfileViewed.self
-        case .inquiryOpened: InquiryOpened.self
-        case .therapistReplied: TherapistReplied.self
-        case .sessionBooked: SessionBooked.self
-        case .sessionHeld: SessionHeld.self
-        case .sessionCancelled: SessionCancelled.self
-        case .sessionMissed: SessionMissed.self
-        case .caseEnded: CaseEnded.self
-        case .exclusionRequested: ExclusionRequested.self
-        case .chatExcluded: ChatExcluded.self
-        case .exclusionDenied: ExclusionDenied.self
-        case .exclusionRevoked: ExclusionRevoked.self
-        case .refusalFiled: RefusalFiled.self
-        case .refusalResolved: RefusalResolved.self
-        case .antifraudFlagRaised: AntifraudFlagRaised.self
-        case .antifraudFlagDisputed: AntifraudFlagDisputed.self
-        case .antifraudFlagCleared: AntifraudFlagCleared.self
-        case .antifraudFlagConfirmed: AntifraudFlagConfirmed.self
-        case .clientDataErased: ClientDataErased.self
+        case .therapistJoined: visitor.visit(TherapistJoined.self)
+        case .cancellationPolicySet: visitor.visit(CancellationPolicySet.self)
+        case .profileViewed: visitor.visit(ProfileViewed.self)
+        case .inquiryOpened: visitor.visit(InquiryOpened.self)
+        case .therapistReplied: visitor.visit(TherapistReplied.self)
+        case .sessionBooked: visitor.visit(SessionBooked.self)
+        case .sessionHeld: visitor.visit(SessionHeld.self)
+        case .sessionCancelled: visitor.visit(SessionCancelled.self)
+        case .sessionMissed: visitor.visit(SessionMissed.self)
+        case .caseEnded: visitor.visit(CaseEnded.self)
+        case .exclusionRequested: visitor.visit(ExclusionRequested.self)
+        case .chatExcluded: visitor.visit(ChatExcluded.self)
+        case .exclusionDenied: visitor.visit(ExclusionDenied.self)
+        case .exclusionRevoked: visitor.visit(ExclusionRevoked.self)
+        case .refusalFiled: visitor.visit(RefusalFiled.self)
+        case .refusalResolved: visitor.visit(RefusalResolved.self)
+        case .antifraudFlagRaised: visitor.visit(AntifraudFlagRaised.self)
+        case .antifraudFlagDisputed: visitor.visit(AntifraudFlagDisputed.self)
+        case .antifraudFlagCleared: visitor.visit(AntifraudFlagCleared.self)
+        case .antifraudFlagConfirmed: visitor.visit(AntifraudFlagConfirmed.self)
+        case .clientDataErased: visitor.visit(ClientDataErased.self)
         }
     }
 
@@ -1409,11 +1409,11 @@ public enum EventType: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The version producers write.
-    public var currentSchemaVersion: Int { payloadType.schemaVersions.upperBound }
+    public var currentSchemaVersion: Int { supportedSchemaVersions.upperBound }
 
     /// The versions the decoder reads (older ones are upcast to the current shape).
-    public var supportedSchemaVersions: ClosedRange<Int> { payloadType.schemaVersions }
+    public var supportedSchemaVersions: ClosedRange<Int> { accept(SchemaVersionsOfPayloadType()) }
 
     /// The kind of stream events of this type go to.
-    public var streamCategory: StreamCategory { payloadType.streamCategory }
+    public var streamCategory: StreamCategory { accept(StreamCategoryOfPayloadType()) }
 }

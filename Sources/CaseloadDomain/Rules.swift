@@ -59,7 +59,8 @@ public struct CancellationTerms: Sendable, Hashable {
     }
 }
 
-/// Judges one event: knows what to name in an error, and holds the rules.
+/// Judges one event: knows what to name in an error, and holds what the
+/// rules share (each event's own rule is its payload's `check`, in Events.swift).
 struct Judge {
     let type: EventType
     let stream: String
