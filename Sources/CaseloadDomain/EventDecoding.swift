@@ -301,11 +301,8 @@ struct DecodeContext {
         return DecodedInput(content: content, droppedClientName: clientName)
     }
 
-    /// Dispatches to the payload's own decoder through the one switch over
-    /// the types (``EventType/accept(_:)``), specialised per payload.
+    /// Dispatches to the payload's own decoder (``EventType/decodeEvent(_:_:)``).
     func decodeEvent(_ scanner: inout JSONScanner) throws -> CaseloadEvent {
-        try withUnsafeMutablePointer(to: &scanner) { scanner in
-            type.accept(DecodingPayloadType(scanner: scanner, context: self))
-        }.get()
+        try type.decodeEvent(&scanner, self)
     }
 }

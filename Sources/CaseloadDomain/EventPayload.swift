@@ -142,16 +142,6 @@ extension RefusalReason: PayloadEnum {}
 extension RefusalOutcome: PayloadEnum {}
 
 extension DecodeContext {
-    /// Reads the members of the object the scanner is at; `member` reads one
-    /// and returns false for a key the payload does not have.
-    @inline(__always)
-    func fields(_ scanner: inout JSONScanner, _ member: (JSONKey, inout JSONScanner) throws -> Bool) throws {
-        var object = try scanner.beginObject()
-        while let key = try scanner.nextRawKey(&object) {
-            guard try member(key, &scanner) else { throw unknown(key.string, scanner) }
-        }
-    }
-
     /// Reads field `key` into `slot`, which must not hold a value yet.
     @inline(__always)
     func read<T: PayloadField>(_ slot: inout T?, _ key: JSONKey, _ scanner: inout JSONScanner) throws {
@@ -190,17 +180,6 @@ struct SchemaVersionsOfPayloadType: PayloadTypeVisitor {
 
 struct StreamCategoryOfPayloadType: PayloadTypeVisitor {
     func visit<P: EventPayload>(_: P.Type) -> StreamCategory { P.streamCategory }
-}
-
-/// Decodes a payload of the visited type from the scanner it points at (a
-/// pointer because a visitor cannot hold an `inout`; valid only inside
-/// `DecodeContext.decodeEvent`). Returns the error, as a visitor cannot throw.
-struct DecodingPayloadType: PayloadTypeVisitor {
-    let scanner: UnsafeMutablePointer<JSONScanner>
-    let context: DecodeContext
-    func visit<P: EventPayload>(_: P.Type) -> Result<CaseloadEvent, any Error> {
-        Result { try P.decodeEvent(&scanner.pointee, context) }
-    }
 }
 
 struct TypeOfPayload: PayloadVisitor {
