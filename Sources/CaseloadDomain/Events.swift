@@ -7,7 +7,9 @@ public import CaseloadCoding
 // name, versions, fields as JSON (read and written), value rules, the
 // states its rule needs and the rule (with the helpers it shares in
 // `Judge`, Rules.swift). A new event type is a struct and its conformance
-// here and a case in `CaseloadEvent` and `EventType` below.
+// here and its case in `CaseloadEvent` and `EventType` below (with a line in
+// each of their switches); where it changes a stream's state, its fold step
+// goes in States.swift.
 
 // MARK: - Therapist and profile streams
 
