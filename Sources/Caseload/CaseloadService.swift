@@ -98,39 +98,36 @@ public struct CaseloadService: Sendable {
         return (events, records.last?.streamVersion ?? 0)
     }
 
+    /// Reads the streams the command's ``Command/stateNeeds`` names, the case
+    /// first (a case command is decided with the case's therapist).
     func load(for command: Command) async throws -> LoadedStreams {
+        let needs = command.stateNeeds
         var loaded = LoadedStreams()
-        var therapistId = command.therapistId
-        if let caseId = command.caseId {
+        if let caseId = needs.caseId {
             let name = StreamCategory.case.streamName(caseId)
             let (events, version) = try await read(name)
             loaded.caseState = CaseState.fold(events)
             loaded.versions[name] = version
-            therapistId = therapistId ?? loaded.caseState?.therapistId
         }
-        if let therapistId {
+        if let therapistId = needs.therapist(of: loaded.caseState) {
             let name = StreamCategory.therapist.streamName(therapistId)
             let (events, version) = try await read(name)
             loaded.therapistState = TherapistState.fold(events)
             loaded.versions[name] = version
         }
-        switch command {
-        case .recordProfileView(let therapistId, _):
-            let name = StreamCategory.profile.streamName(therapistId)
+        if let profileId = needs.profileId {
+            let name = StreamCategory.profile.streamName(profileId)
             let (events, version) = try await read(name)
             loaded.profileState = ProfileState.fold(events)
             loaded.versions[name] = version
-        case .resolveRefusal(_, .rematched, let newCaseId, let newTherapistId):
-            if let newTherapistId {
-                let (events, _) = try await read(StreamCategory.therapist.streamName(newTherapistId))
-                loaded.newTherapistState = TherapistState.fold(events)
-            }
-            if let newCaseId {
-                let name = StreamCategory.case.streamName(newCaseId)
-                loaded.versions[name] = try await read(name).version
-            }
-        default:
-            break
+        }
+        if let newTherapistId = needs.newTherapistId {
+            // Read, not appended to: its version is not expected.
+            loaded.newTherapistState = TherapistState.fold(try await read(StreamCategory.therapist.streamName(newTherapistId)).events)
+        }
+        if let newCaseId = needs.newCaseId {
+            let name = StreamCategory.case.streamName(newCaseId)
+            loaded.versions[name] = try await read(name).version
         }
         return loaded
     }

@@ -4,9 +4,9 @@ public import CaseloadDomain
 /// The states of the streams a piece of work has touched, with their
 /// versions: what import and verification judge each next event against.
 ///
-/// It knows which states an event needs (`Rules.check` says which: the case,
-/// its therapist for a cancellation's policy, the origin case of a re-match)
-/// and asks `load` for a stream the first time it needs it.
+/// Which states an event needs is the domain's answer (``StateNeeds``: the
+/// case, its therapist for a cancellation's policy, the origin case of a
+/// re-match); this asks `load` for a stream the first time it needs it.
 public struct MarketplaceState: Sendable {
     public struct Versioned<State: Sendable>: Sendable {
         public var state: State?
@@ -55,23 +55,17 @@ public struct MarketplaceState: Sendable {
         profiles[therapistId] = Versioned(state: ProfileState.fold(events), version: Int64(events.count))
     }
 
-    /// Loads whatever `input` will be judged against.
+    /// Loads whatever `input` will be judged against (its ``DecodedInput/stateNeeds``).
     public mutating func prepare(for input: DecodedInput, _ load: Loader) throws {
-        if let caseId = input.caseId {
-            try loadCase(caseId, load)
-            if case .event(.inquiryOpened(let opened)) = input.content {
-                try loadTherapist(opened.therapistId, load)
-                if let origin = opened.rematchedFrom { try loadCase(origin, load) }
-            } else if let therapistId = cases[caseId]?.state?.therapistId {
-                try loadTherapist(therapistId, load)
-            }
-        } else if case .event(.clientDataErased(let erased)) = input.content {
-            if clients[erased.clientId] == nil {
-                clients[erased.clientId] = Int64(try load(StreamCategory.client.streamName(erased.clientId)).count)
-            }
-        } else if let event = input.event, let therapistId = event.therapistId {
+        let needs = input.stateNeeds
+        if let caseId = needs.caseId { try loadCase(caseId, load) }
+        if let therapistId = needs.therapist(of: needs.caseId.flatMap { cases[$0]?.state }) {
             try loadTherapist(therapistId, load)
-            if event.type == .profileViewed { try loadProfile(therapistId, load) }
+        }
+        if let profileId = needs.profileId { try loadProfile(profileId, load) }
+        if let originCaseId = needs.originCaseId { try loadCase(originCaseId, load) }
+        if let clientId = needs.clientId, clients[clientId] == nil {
+            clients[clientId] = Int64(try load(StreamCategory.client.streamName(clientId)).count)
         }
     }
 
@@ -81,9 +75,9 @@ public struct MarketplaceState: Sendable {
     public mutating func judgeAndApply(
         _ input: DecodedInput, occurredAt: Timestamp, actor: CaseloadDomain.Actor
     ) throws(DomainError) -> CaseloadEvent {
-        let caseState = input.caseId.flatMap { cases[$0]?.state }
-        let caseTherapist = caseState.flatMap { therapists[$0.therapistId]?.state }
-        let event = try input.completed(occurredAt: occurredAt, caseState: caseState, therapistState: caseTherapist)
+        let states = states(input.stateNeeds)
+        let event = try input.completed(
+            occurredAt: occurredAt, caseState: states.caseState, therapistState: states.therapistState)
         try judge(event, occurredAt: occurredAt, actor: actor)
         apply(event, occurredAt: occurredAt)
         return event
@@ -91,26 +85,12 @@ public struct MarketplaceState: Sendable {
 
     /// Throws unless `event` may follow the loaded states.
     public func judge(_ event: CaseloadEvent, occurredAt: Timestamp, actor: CaseloadDomain.Actor) throws(DomainError) {
-        switch event {
-        case .inquiryOpened(let opened):
-            try Rules.check(
-                event, occurredAt: occurredAt, actor: actor, caseState: cases[opened.caseId]?.state,
-                therapistState: therapists[opened.therapistId]?.state,
-                originCaseState: opened.rematchedFrom.flatMap { cases[$0]?.state })
-        case .therapistJoined(let e):
-            try Rules.check(event, occurredAt: occurredAt, actor: actor, therapistState: therapists[e.therapistId]?.state)
-        case .cancellationPolicySet(let e):
-            try Rules.check(event, occurredAt: occurredAt, actor: actor, therapistState: therapists[e.therapistId]?.state)
-        case .profileViewed(let e):
-            try Rules.check(
-                event, occurredAt: occurredAt, actor: actor, therapistState: therapists[e.therapistId]?.state,
-                profileState: profiles[e.therapistId]?.state)
-        default:
-            let caseState = event.caseId.flatMap { cases[$0]?.state }
-            try Rules.check(
-                event, occurredAt: occurredAt, actor: actor, caseState: caseState,
-                therapistState: caseState.flatMap { therapists[$0.therapistId]?.state })
-        }
+        try Rules.check(event, occurredAt: occurredAt, actor: actor, states: states(event.stateNeeds))
+    }
+
+    /// The loaded states `needs` names (nil for a stream not loaded or still empty).
+    private func states(_ needs: StateNeeds) -> RuleStates {
+        needs.states(case: { cases[$0]?.state }, therapist: { therapists[$0]?.state }, profile: { profiles[$0]?.state })
     }
 
     /// Folds `event` into the state of its stream and counts its version.

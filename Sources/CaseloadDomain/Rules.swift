@@ -30,8 +30,10 @@ public enum Rules {
             throw judge.fail(.invalidActor, "the actor's id \(problem)")
         }
         try judge.check(
-            event, actor: actor, caseState: caseState, therapistState: therapistState, profileState: profileState,
-            originCaseState: originCaseState)
+            event,
+            RuleStates(
+                caseState: caseState, therapistState: therapistState, profileState: profileState,
+                originCaseState: originCaseState))
     }
 
     /// How a cancellation is judged: a client's cancellation is late when it
@@ -57,7 +59,8 @@ public struct CancellationTerms: Sendable, Hashable {
     }
 }
 
-/// Judges one event: knows what to name in an error, and holds the rules.
+/// Judges one event: knows what to name in an error, and holds what the
+/// rules share (each event's own rule is its payload's `check`, in Events.swift).
 struct Judge {
     let type: EventType
     let stream: String
@@ -229,241 +232,18 @@ struct Judge {
 
     // MARK: The rules
 
-    func check(
-        _ event: CaseloadEvent, actor: Actor, caseState: CaseState?, therapistState: TherapistState?,
-        profileState: ProfileState?, originCaseState: CaseState?
-    ) throws(DomainError) {
-        switch event {
-        case .therapistJoined(let e):
-            if let therapistState {
-                guard therapistState.therapistId == e.therapistId else {
-                    throw fail(.stateMismatch, "the therapist state given is therapist \(therapistState.therapistId)'s")
-                }
-                throw fail(
-                    .therapistAlreadyJoined, "therapist \(e.therapistId) already joined at \(therapistState.joinedAt)")
-            }
-            try allow([.support, .system])
-
-        case .cancellationPolicySet(let e):
-            let state = try joinedTherapist(e.therapistId, therapistState)
-            try notBefore(state.lastOccurredAt)
-            try allow([.therapist, .support], therapist: e.therapistId, whose: "the stream's")
-
-        case .profileViewed(let e):
-            _ = try joinedTherapist(e.therapistId, therapistState)
-            if let profileState {
-                guard profileState.therapistId == e.therapistId else {
-                    throw fail(.stateMismatch, "the profile state given is therapist \(profileState.therapistId)'s")
-                }
-                try notBefore(profileState.lastOccurredAt)
-            }
-            try allow([.client, .system])
-
-        case .inquiryOpened(let e):
-            try checkInquiry(e, caseState: caseState, therapistState: therapistState, originCaseState: originCaseState)
-
-        case .therapistReplied(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.therapist, therapist: state.therapistId)
-
-        case .sessionBooked(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.client, .support, .system], client: state.clientId)
-            if state.sessions[e.sessionId] != nil {
-                throw fail(.sessionAlreadyBooked, "session \(e.sessionId) is already booked; a session is booked once")
-            }
-            if let endedAt = state.endedAt {
-                throw fail(.bookingAfterEnd, "the case ended at \(endedAt); no booking after the end")
-            }
-            if state.exclusion.isExcluded {
-                throw fail(.bookingWhileExcluded, "the chat is excluded from statistics; no booking while excluded")
-            }
-            if state.refusal.isFiled {
-                throw fail(
-                    .bookingAfterRefusal, "the therapist filed a refusal; no booking after a refusal is filed")
-            }
-
-        case .sessionHeld(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.therapist, .system], therapist: state.therapistId)
-            _ = try bookedSession(e.sessionId, in: state)
-
-        case .sessionCancelled(let e):
-            let state = try openCase(e.caseId, caseState)
-            switch e.by {
-            case .client: try allow([.client, .support, .system], client: state.clientId)
-            case .therapist: try allow([.therapist, .support, .system], therapist: state.therapistId)
-            }
-            let computed = try cancellationTerms(
-                caseId: e.caseId, sessionId: e.sessionId, by: e.by, caseState: state, therapistState: therapistState)
-            try compare(
-                computed, givenNoticeHours: e.policyNoticeHours, givenLate: e.late, by: e.by, sessionId: e.sessionId)
-
-        case .sessionMissed(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.therapist, .system], therapist: state.therapistId)
-            _ = try bookedSession(e.sessionId, in: state)
-
-        case .caseEnded(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.client, .support, .system], client: state.clientId)
-            if let endedAt = state.endedAt {
-                throw fail(.caseAlreadyEnded, "the case already ended at \(endedAt); a case ends once")
-            }
-
-        case .exclusionRequested(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.therapist, therapist: state.therapistId)
-            try noSessionYet(state)
-            switch state.exclusion {
-            case .requested:
-                throw fail(.exclusionAlreadyRequested, "an exclusion request is already pending")
-            case .excluded:
-                throw fail(.chatAlreadyExcluded, "the chat is already excluded")
-            case .notRequested, .denied, .revoked:
-                break
-            }
-
-        case .chatExcluded(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.support, .system])
-            try noSessionYet(state)
-            if state.exclusion.isExcluded {
-                throw fail(.chatAlreadyExcluded, "the chat is already excluded")
-            }
-
-        case .exclusionDenied(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.support, .system])
-            guard case .requested = state.exclusion else {
-                throw fail(.noPendingExclusionRequest, "there is no pending exclusion request to deny")
-            }
-
-        case .exclusionRevoked(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.support, .system])
-            guard state.exclusion.isExcluded else {
-                throw fail(.chatNotExcluded, "the chat is not excluded, so there is nothing to revoke")
-            }
-
-        case .refusalFiled(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.therapist, therapist: state.therapistId)
-            if state.refusal.isFiled {
-                throw fail(.refusalAlreadyFiled, "a refusal was already filed; a case is refused at most once")
-            }
-            if state.sessionsCountingAsHeld == 0 {
-                throw fail(
-                    .refusalBeforeFirstSession,
-                    "no session has been held (or charged) yet; a refusal comes after the first session (before it, ask for an exclusion)")
-            }
-            if state.standingBookings > 1 {
-                throw fail(
-                    .refusalAfterSecondBooking,
-                    "a second session is already booked; a refusal comes before the second session is booked")
-            }
-
-        case .refusalResolved(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.support)
-            guard case .filed = state.refusal else {
-                throw fail(
-                    .noOpenRefusal,
-                    state.refusal.isFiled ? "the refusal is already resolved" : "no refusal has been filed")
-            }
-            if e.outcome == .rematched, e.newTherapistId == state.therapistId {
-                throw fail(.invalidRematch, "a re-match is to another therapist, not the case's own (\(state.therapistId))")
-            }
-
-        case .antifraudFlagRaised(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow([.system, .support])
-            if state.antifraudFlag.isOpen {
-                throw fail(.antifraudFlagAlreadyOpen, "an anti-fraud flag is already open on this case")
-            }
-
-        case .antifraudFlagDisputed(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.therapist, therapist: state.therapistId)
-            switch state.antifraudFlag {
-            case .open(disputed: false): break
-            case .open(disputed: true):
-                throw fail(.antifraudFlagAlreadyDisputed, "the open anti-fraud flag is already disputed")
-            case .noFlag, .cleared, .confirmed:
-                throw fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to dispute")
-            }
-
-        case .antifraudFlagCleared(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.support)
-            guard state.antifraudFlag.isOpen else {
-                throw fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to clear")
-            }
-
-        case .antifraudFlagConfirmed(let e):
-            let state = try openCase(e.caseId, caseState)
-            try allow(.support)
-            guard state.antifraudFlag.isOpen else {
-                throw fail(.noOpenAntifraudFlag, "there is no open anti-fraud flag to confirm")
-            }
-
-        case .clientDataErased:
-            // Erasure is support's (or an automated retention job's) act; it
-            // touches no case, so no case state constrains it.
-            try allow([.support, .system])
-        }
+    /// Runs the event's rule (its payload's `check`, beside it in Events.swift).
+    func check(_ event: CaseloadEvent, _ states: RuleStates) throws(DomainError) {
+        if let error = event.accept(RuleOfPayload(judge: self, states: states)) { throw error }
     }
 
     /// Exclusion is for chats before any session: none held or charged.
-    private func noSessionYet(_ state: CaseState) throws(DomainError) {
+    func noSessionYet(_ state: CaseState) throws(DomainError) {
         let count = state.sessionsCountingAsHeld
         if count > 0 {
             throw fail(
                 .exclusionAfterSession,
                 "the case has \(count) held or charged session\(count == 1 ? "" : "s"); only a chat before any session can be excluded (after one, file a refusal)")
-        }
-    }
-
-    private func checkInquiry(
-        _ e: InquiryOpened, caseState: CaseState?, therapistState: TherapistState?, originCaseState: CaseState?
-    ) throws(DomainError) {
-        if let caseState {
-            guard caseState.caseId == e.caseId else {
-                throw fail(.stateMismatch, "the case state given is case \(caseState.caseId)'s, not case \(e.caseId)'s")
-            }
-            throw fail(.caseAlreadyOpened, "case \(e.caseId) was already opened at \(caseState.openedAt); a case opens once")
-        }
-        _ = try joinedTherapist(e.therapistId, therapistState)
-        guard let origin = e.rematchedFrom else {
-            try allow(.client, client: e.clientId, whose: "the inquiry's")
-            return
-        }
-        // A re-match: support opens the case that a refusal's resolution named.
-        try allow(.support)
-        guard let originCaseState else {
-            throw fail(.missingState, "a re-matched inquiry needs the state of the case it re-matches from (case \(origin))")
-        }
-        guard originCaseState.caseId == origin else {
-            throw fail(
-                .stateMismatch, "the origin case state given is case \(originCaseState.caseId)'s, not case \(origin)'s")
-        }
-        guard case .resolved(_, let resolution, let resolvedAt) = originCaseState.refusal,
-            resolution.outcome == .rematched
-        else {
-            throw fail(.rematchMismatch, "case \(origin)'s refusal has not been resolved by a re-match")
-        }
-        guard resolution.newCaseId == e.caseId, resolution.newTherapistId == e.therapistId else {
-            throw fail(
-                .rematchMismatch,
-                "case \(origin) was re-matched to case \(resolution.newCaseId ?? "?") with therapist \(resolution.newTherapistId ?? "?"), not case \(e.caseId) with therapist \(e.therapistId)")
-        }
-        guard originCaseState.clientId == e.clientId else {
-            throw fail(
-                .rematchMismatch,
-                "a re-match keeps the client: case \(origin)'s client is \(originCaseState.clientId), not \(e.clientId)")
-        }
-        guard resolvedAt <= occurredAt else {
-            throw fail(.rematchMismatch, "case \(origin)'s refusal was resolved only at \(resolvedAt)")
         }
     }
 }

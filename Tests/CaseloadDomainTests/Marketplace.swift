@@ -35,28 +35,16 @@ struct Marketplace {
     }
 
     func check(_ event: CaseloadEvent, by actor: Actor, at time: String) throws(DomainError) {
-        let caseState = event.caseId.flatMap { cases[$0] }
-        let therapistId = event.therapistId ?? caseState?.therapistId
-        var origin: CaseState?
-        if case .inquiryOpened(let opening) = event, let from = opening.rematchedFrom { origin = cases[from] }
-        try Rules.check(
-            event, occurredAt: at(time), actor: actor, caseState: caseState,
-            therapistState: therapistId.flatMap { therapists[$0] },
-            profileState: event.type == .profileViewed ? profiles[event.streamID] : nil,
-            originCaseState: origin)
+        try Rules.check(event, occurredAt: at(time), actor: actor, states: states(event.stateNeeds))
     }
 
     func decide(_ command: Command, by actor: Actor, at time: String) throws(DomainError) -> [CaseloadEvent] {
-        let caseState = command.caseId.flatMap { cases[$0] }
-        let therapistId = command.therapistId ?? caseState?.therapistId
-        var newTherapist: TherapistState?
-        if case .resolveRefusal(_, _, _, let newTherapistId?) = command { newTherapist = therapists[newTherapistId] }
-        var profile: ProfileState?
-        if case .recordProfileView(let id, _) = command { profile = profiles[id] }
-        return try Rules.decide(
-            command, actor: actor, at: at(time), caseState: caseState,
-            therapistState: therapistId.flatMap { therapists[$0] }, profileState: profile,
-            newTherapistState: newTherapist)
+        try Rules.decide(command, actor: actor, at: at(time), states: states(command.stateNeeds))
+    }
+
+    /// The states `needs` names, as the application layer loads them.
+    func states(_ needs: StateNeeds) -> RuleStates {
+        needs.states(case: { cases[$0] }, therapist: { therapists[$0] }, profile: { profiles[$0] })
     }
 
     /// Decides and records; returns the events.
