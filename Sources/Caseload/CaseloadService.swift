@@ -29,7 +29,7 @@ public struct CaseloadService: Sendable {
     /// and the event carries only a reference to it.
     @discardableResult
     public func execute(
-        _ command: Command, by actor: CaseloadDomain.Actor, at time: Timestamp, commandID: UUID,
+        _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
         correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
     ) async throws -> [RecordedEvent] {
         if let first = try await store.event(id: commandID) {

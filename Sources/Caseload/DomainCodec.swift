@@ -7,7 +7,7 @@ extension CaseloadEvent {
     /// The event as the store takes it: canonical JSON payload, type name and
     /// schema version from the contract.
     public func newEvent(
-        id: UUID, occurredAt: Timestamp, actor: CaseloadDomain.Actor, correlationID: UUID? = nil,
+        id: UUID, occurredAt: Timestamp, actor: Initiator, correlationID: UUID? = nil,
         causationID: UUID? = nil
     ) -> NewEvent {
         NewEvent(
@@ -42,9 +42,9 @@ extension RecordedEvent {
     }
 
     /// Who caused it.
-    public func domainActor() throws(UnreadableEventError) -> CaseloadDomain.Actor {
+    public func domainActor() throws(UnreadableEventError) -> Initiator {
         do {
-            return try CaseloadDomain.Actor(parsing: metadata.actor)
+            return try Initiator(parsing: metadata.actor)
         } catch {
             throw UnreadableEventError(position: position, stream: stream.rawValue, reason: "\(error)")
         }

@@ -9,7 +9,7 @@ import EventStore
 public struct ImportLine: Sendable {
     public var input: DecodedInput
     public var occurredAt: Timestamp
-    public var actor: CaseloadDomain.Actor
+    public var actor: Initiator
     public var eventID: UUID?
     public var correlationID: UUID?
     public var causationID: UUID?
@@ -21,7 +21,7 @@ public struct ImportLine: Sendable {
         var dataBytes: [UInt8]?
         var decoded: DecodedInput?
         var occurredAt: Timestamp?
-        var actor: CaseloadDomain.Actor?
+        var actor: Initiator?
         var eventID: UUID?
         var correlationID: UUID?
         var causationID: UUID?
@@ -41,7 +41,7 @@ public struct ImportLine: Sendable {
                     do { occurredAt = try Timestamp(iso8601: text) } catch { throw scanner.invalid("'occurredAt': \(error)") }
                 case "actor":
                     let text = try scanner.readString()
-                    do { actor = try CaseloadDomain.Actor(parsing: text) } catch { throw scanner.invalid("'actor': \(error)") }
+                    do { actor = try Initiator(parsing: text) } catch { throw scanner.invalid("'actor': \(error)") }
                 case "eventId": eventID = try uuid(key)
                 case "correlationId": correlationID = try uuid(key)
                 case "causationId": causationID = try uuid(key)

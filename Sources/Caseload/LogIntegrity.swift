@@ -45,7 +45,7 @@ public enum LogIntegrity {
         for try await batch in store.batches(LogQuery(limit: 8192, upToPosition: head)) {
             for record in batch {
                 let event: CaseloadEvent
-                let actor: CaseloadDomain.Actor
+                let actor: Initiator
                 do {
                     event = try record.domainEvent()
                     actor = try record.domainActor()

@@ -17,7 +17,7 @@ extension AuditIndexing {
         ]
         do {
             return try AuditIndexing(
-                indexedTypes: decisions.map(\.name), unindexedActorPrefix: Actor.Kind.client.rawValue + ":")
+                indexedTypes: decisions.map(\.name), unindexedActorPrefix: Initiator.Kind.client.rawValue + ":")
         } catch {
             // Type names and the kind are ASCII identifiers: this cannot
             // fail unless one of them is renamed into something invalid.

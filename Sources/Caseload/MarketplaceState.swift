@@ -73,7 +73,7 @@ public struct MarketplaceState: Sendable {
     /// against the loaded states and, if it passes, applies it. Call
     /// ``prepare(for:_:)`` first.
     public mutating func judgeAndApply(
-        _ input: DecodedInput, occurredAt: Timestamp, actor: CaseloadDomain.Actor
+        _ input: DecodedInput, occurredAt: Timestamp, actor: Initiator
     ) throws(DomainError) -> CaseloadEvent {
         let states = states(input.stateNeeds)
         let event = try input.completed(
@@ -84,7 +84,7 @@ public struct MarketplaceState: Sendable {
     }
 
     /// Throws unless `event` may follow the loaded states.
-    public func judge(_ event: CaseloadEvent, occurredAt: Timestamp, actor: CaseloadDomain.Actor) throws(DomainError) {
+    public func judge(_ event: CaseloadEvent, occurredAt: Timestamp, actor: Initiator) throws(DomainError) {
         try Rules.check(event, occurredAt: occurredAt, actor: actor, states: states(event.stateNeeds))
     }
 

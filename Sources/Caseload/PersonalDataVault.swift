@@ -52,7 +52,7 @@ public enum PersonalDataVault {
     /// transaction; then compacts the file so no byte of the data remains.
     @discardableResult
     public static func eraseClient(
-        _ clientId: String, by actor: CaseloadDomain.Actor, at time: Timestamp, eventID: UUID, in store: any EventStore
+        _ clientId: String, by actor: Initiator, at time: Timestamp, eventID: UUID, in store: any EventStore
     ) async throws -> RecordedEvent {
         let recorded = try await store.withTransaction { transaction in
             let records = try transaction.erasePersonalData(subject: clientId)

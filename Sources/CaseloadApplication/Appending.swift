@@ -52,7 +52,7 @@ extension Marketplace {
     /// `CommandContentionError`.
     @discardableResult
     public func execute(
-        _ command: Command, by actor: CaseloadDomain.Actor, at time: Timestamp, commandID: UUID,
+        _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
         correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
     ) async throws -> CommandOutcome {
         try requireWritable("a command")
@@ -107,7 +107,7 @@ extension Marketplace {
     /// Destroys `clientId`'s personal data (kept apart from the log), records
     /// the erasure by `actor` at `time`, and compacts the file.
     public func eraseClient(
-        _ clientId: String, by actor: CaseloadDomain.Actor, at time: Timestamp, eventID: UUID? = nil
+        _ clientId: String, by actor: Initiator, at time: Timestamp, eventID: UUID? = nil
     ) async throws -> ClientErasure {
         try requireWritable("an erasure")
         var ids = EventIDGenerator.random()

@@ -74,7 +74,7 @@ public struct Audit: Sendable {
     public func forEachAction(
         of actor: String, since: Timestamp? = nil, until: Timestamp? = nil, _ body: ([AuditEntry]) throws -> Void
     ) async throws {
-        do { _ = try CaseloadDomain.Actor(parsing: actor) } catch {
+        do { _ = try Initiator(parsing: actor) } catch {
             throw AuditError(.invalidActor, error.description, subject: actor)
         }
         if let since, let until, since > until {

@@ -30,7 +30,7 @@ public struct ExclusionFilter: Sendable, Hashable {
     /// An `--agent` value as an actor: `agent-7` means `support:agent-7`; a
     /// full `kind:id` (such as `system:antifraud`) is taken as it is.
     public static func agentActor(_ text: String) -> String {
-        text.contains(":") ? text : CaseloadDomain.Actor.support(text).description
+        text.contains(":") ? text : Initiator.support(text).description
     }
 }
 

@@ -27,8 +27,8 @@ struct EraseClientCommand: AsyncParsableCommand {
     @Flag var format: TextOrJSON = .text
 
     func run() async throws {
-        let by: CaseloadDomain.Actor
-        do { by = try CaseloadDomain.Actor(parsing: actor) } catch { throw ValidationError("--actor: \(error)") }
+        let by: Initiator
+        do { by = try Initiator(parsing: actor) } catch { throw ValidationError("--actor: \(error)") }
         let erasure = try await withApplication(store.configuration(create: false)) { app in
             try await app.eraseClient(clientId, by: by, at: Timestamp(Date()))
         }

@@ -77,7 +77,7 @@ extension Rules {
     ///   one; append them in one multi-stream append, the new case's stream
     ///   expected not to exist.
     public static func decide(
-        _ command: Command, actor: Actor, at time: Timestamp,
+        _ command: Command, actor: Initiator, at time: Timestamp,
         caseState: CaseState? = nil, therapistState: TherapistState? = nil,
         profileState: ProfileState? = nil, newTherapistState: TherapistState? = nil
     ) throws(DomainError) -> [CaseloadEvent] {

@@ -79,13 +79,13 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public var stream: String
     /// The event type refused, such as `SessionBooked`.
     public var eventType: String
-    public var actor: Actor?
+    public var actor: Initiator?
     public var occurredAt: Timestamp?
     /// The rule broken, in words.
     public var rule: String
 
     public init(
-        code: Code, stream: String, eventType: String, actor: Actor? = nil, occurredAt: Timestamp? = nil, rule: String
+        code: Code, stream: String, eventType: String, actor: Initiator? = nil, occurredAt: Timestamp? = nil, rule: String
     ) {
         self.code = code
         self.stream = stream

@@ -16,7 +16,7 @@ public enum Rules {
     /// - other case events: `caseState`; a SessionCancelled also needs the
     ///   case's therapist's `therapistState` (for the policy in force).
     public static func check(
-        _ event: CaseloadEvent, occurredAt: Timestamp, actor: Actor,
+        _ event: CaseloadEvent, occurredAt: Timestamp, actor: Initiator,
         caseState: CaseState? = nil, therapistState: TherapistState? = nil,
         profileState: ProfileState? = nil, originCaseState: CaseState? = nil
     ) throws(DomainError) {
@@ -65,7 +65,7 @@ struct Judge {
     let type: EventType
     let stream: String
     let occurredAt: Timestamp
-    let actor: Actor?
+    let actor: Initiator?
 
     func fail(_ code: DomainError.Code, _ rule: String) -> DomainError {
         DomainError(
@@ -115,7 +115,7 @@ struct Judge {
         return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " or " + last
     }
 
-    private func participant(for kind: Actor.Kind, client: String?, therapist: String?) -> String? {
+    private func participant(for kind: Initiator.Kind, client: String?, therapist: String?) -> String? {
         switch kind {
         case .client: client
         case .therapist: therapist
@@ -249,7 +249,7 @@ struct Judge {
 }
 
 extension Judge.Allowed {
-    func contains(kind: Actor.Kind) -> Bool {
+    func contains(kind: Initiator.Kind) -> Bool {
         switch kind {
         case .client: contains(.client)
         case .therapist: contains(.therapist)

@@ -91,7 +91,7 @@ extension Command {
 extension Rules {
     /// ``check(_:occurredAt:actor:caseState:therapistState:profileState:originCaseState:)``
     /// with the states the event's ``CaseloadEvent/stateNeeds`` named.
-    public static func check(_ event: CaseloadEvent, occurredAt: Timestamp, actor: Actor, states: RuleStates)
+    public static func check(_ event: CaseloadEvent, occurredAt: Timestamp, actor: Initiator, states: RuleStates)
         throws(DomainError)
     {
         try check(
@@ -102,7 +102,7 @@ extension Rules {
 
     /// ``decide(_:actor:at:caseState:therapistState:profileState:newTherapistState:)``
     /// with the states the command's ``Command/stateNeeds`` named.
-    public static func decide(_ command: Command, actor: Actor, at time: Timestamp, states: RuleStates)
+    public static func decide(_ command: Command, actor: Initiator, at time: Timestamp, states: RuleStates)
         throws(DomainError) -> [CaseloadEvent]
     {
         try decide(

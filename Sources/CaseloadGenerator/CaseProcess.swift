@@ -28,7 +28,7 @@ struct CaseProcess {
         case settle(Settlement)
         case refuse(RefusalReason)
         case resolveRefusal
-        case end(CaseEndReason, CaseloadDomain.Actor)
+        case end(CaseEndReason, Initiator)
         case requestExclusion(ExclusionReason, grantChance: Double)
         case decideExclusion(ExclusionReason, grant: Bool)
         case revokeExclusion
@@ -39,15 +39,15 @@ struct CaseProcess {
     }
 
     enum Settlement {
-        case held(CaseloadDomain.Actor)
-        case missed(CaseloadDomain.Actor)
-        case cancelled(CancellingParty, CaseloadDomain.Actor)
+        case held(Initiator)
+        case missed(Initiator)
+        case cancelled(CancellingParty, Initiator)
     }
 
     let number: UInt64
     let caseId: String
     let clientId: String
-    let client: CaseloadDomain.Actor
+    let client: Initiator
     let therapist: Int
     let kind: Kind
     let format: InquiryFormat

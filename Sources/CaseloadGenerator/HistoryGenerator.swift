@@ -11,7 +11,7 @@ public struct GeneratedEvent: Sendable, Hashable {
     public var id: UUID
     public var event: CaseloadEvent
     public var occurredAt: Timestamp
-    public var actor: CaseloadDomain.Actor
+    public var actor: Initiator
     /// A re-match's `InquiryOpened` names the `RefusalResolved` that opened it.
     public var causationID: UUID?
     /// The event's version in its stream (1 for the stream's first event).

@@ -28,7 +28,7 @@ struct RulesGate {
     var openCaseCount: Int { openCases.count }
 
     /// Judges and applies `event`; returns its version in its stream.
-    mutating func admit(_ event: CaseloadEvent, occurredAt: Timestamp, actor: CaseloadDomain.Actor) throws(DomainError)
+    mutating func admit(_ event: CaseloadEvent, occurredAt: Timestamp, actor: Initiator) throws(DomainError)
         -> Int64
     {
         try state.judge(event, occurredAt: occurredAt, actor: actor)

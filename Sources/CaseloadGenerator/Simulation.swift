@@ -6,7 +6,7 @@ import Foundation
 struct SimulatedEvent {
     var at: Seconds
     var event: CaseloadEvent
-    var actor: CaseloadDomain.Actor
+    var actor: Initiator
     /// A profile view: its id comes from a stream of its own, so that views on
     /// or off leaves every other event's id unchanged.
     var isView = false
@@ -206,10 +206,10 @@ struct Simulation {
         let (time, step) = process.takeNextStep()
         let at = time
         let caseId = process.caseId
-        func emit(_ event: CaseloadEvent, _ actor: CaseloadDomain.Actor) {
+        func emit(_ event: CaseloadEvent, _ actor: Initiator) {
             group.events.append(SimulatedEvent(at: at, event: event, actor: actor))
         }
-        func agent() -> CaseloadDomain.Actor { Actors.agent(&process.rng) }
+        func agent() -> Initiator { Actors.agent(&process.rng) }
 
         switch step {
         case .open:

@@ -22,7 +22,7 @@ enum Time {
 final class TherapistModel: Sendable {
     let index: Int
     let id: String
-    let actor: CaseloadDomain.Actor
+    let actor: Initiator
     let archetype: TherapistArchetype
     let profile: ArchetypeProfile
     let joinedAt: Seconds
@@ -37,7 +37,7 @@ final class TherapistModel: Sendable {
     /// (from, notice hours), oldest first: the therapist's own policy changes.
     let policies: [(from: Seconds, hours: Int)]
     /// The therapist stream's events, in time order: joining, then policies.
-    let streamEvents: [(at: Seconds, event: CaseloadEvent, actor: CaseloadDomain.Actor)]
+    let streamEvents: [(at: Seconds, event: CaseloadEvent, actor: Initiator)]
 
     init(index: Int, idWidth: Int, seed: UInt64, start: Seconds, end: Seconds) {
         var rng = RandomSource(seed: seed, 1, UInt64(index))
@@ -80,7 +80,7 @@ final class TherapistModel: Sendable {
 
         // The therapist stream: joining (by onboarding), an initial policy for
         // some, then a change now and then.
-        var events: [(Seconds, CaseloadEvent, CaseloadDomain.Actor)] = [
+        var events: [(Seconds, CaseloadEvent, Initiator)] = [
             (joinedAt, .therapistJoined(TherapistJoined(therapistId: id)), Actors.onboarding)
         ]
         var policies: [(Seconds, Int)] = []
@@ -130,13 +130,13 @@ final class TherapistModel: Sendable {
 
 /// The actors the generator uses besides clients and therapists.
 enum Actors {
-    static let onboarding = CaseloadDomain.Actor.system("onboarding")
-    static let web = CaseloadDomain.Actor.system("web")
-    static let scheduler = CaseloadDomain.Actor.system("scheduler")
-    static let video = CaseloadDomain.Actor.system("video")
-    static let billing = CaseloadDomain.Actor.system("billing")
-    static let antifraud = CaseloadDomain.Actor.system("antifraud")
-    static let agents: [CaseloadDomain.Actor] = (1...12).map { .support("agent-\($0)") }
+    static let onboarding = Initiator.system("onboarding")
+    static let web = Initiator.system("web")
+    static let scheduler = Initiator.system("scheduler")
+    static let video = Initiator.system("video")
+    static let billing = Initiator.system("billing")
+    static let antifraud = Initiator.system("antifraud")
+    static let agents: [Initiator] = (1...12).map { .support("agent-\($0)") }
     /// One of the support agents, drawn from `rng`.
-    static func agent(_ rng: inout RandomSource) -> CaseloadDomain.Actor { agents[rng.int(0...(agents.count - 1))] }
+    static func agent(_ rng: inout RandomSource) -> Initiator { agents[rng.int(0...(agents.count - 1))] }
 }

@@ -20,14 +20,14 @@ struct GeneratedHistory {
     let script = Script()
     var random: SeededRandom
     let therapists = ["t1", "t2", "t3", "t4", "t5"]
-    let agents: [CaseloadDomain.Actor] = [.support("agent-7"), .support("agent-8"), .support("agent-9")]
+    let agents: [Initiator] = [.support("agent-7"), .support("agent-8"), .support("agent-9")]
     private(set) var commands = 0
 
     init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     static let hour: Int64 = 3600, day: Int64 = 86_400
 
-    mutating func run(_ command: Command, by actor: CaseloadDomain.Actor, _ time: Timestamp) async throws {
+    mutating func run(_ command: Command, by actor: Initiator, _ time: Timestamp) async throws {
         commands += 1
         try await script.run(command, by: actor, time)
     }

@@ -29,15 +29,15 @@ import Testing
         let store = try SQLiteEventStore(path: directory.appendingPathComponent("audit.sqlite").path, configuration: configuration)
         let base = at("2024-01-01T00:00:00Z")
         var id = 0
-        func new(_ event: CaseloadEvent, _ actor: CaseloadDomain.Actor, _ time: Timestamp) -> NewEvent {
+        func new(_ event: CaseloadEvent, _ actor: Initiator, _ time: Timestamp) -> NewEvent {
             id += 1
             return event.newEvent(id: testUUID(id), occurredAt: time, actor: actor)
         }
         for chunk in stride(from: 0, to: cases, by: 100) {
             var appends: [StreamAppend] = []
             for index in chunk..<chunk + 100 {
-                let caseId = "c\(index)", client = CaseloadDomain.Actor.client("k\(index)")
-                let therapistId = "t\(index % 50)", therapist = CaseloadDomain.Actor.therapist(therapistId)
+                let caseId = "c\(index)", client = Initiator.client("k\(index)")
+                let therapistId = "t\(index % 50)", therapist = Initiator.therapist(therapistId)
                 var t = base.adding(seconds: Int64(index) * 600)
                 func next() -> Timestamp { t = t.adding(seconds: 3600); return t }
                 var events = [
@@ -52,7 +52,7 @@ import Testing
                 }
                 if index % 100 == 0 {
                     events.append(new(.exclusionRequested(ExclusionRequested(caseId: caseId, reason: .spam, explanation: "spam", evidence: ["shot"])), therapist, next()))
-                    events.append(new(.chatExcluded(ChatExcluded(caseId: caseId, reason: .spam)), try CaseloadDomain.Actor(parsing: agent(ofCase: index)), next()))
+                    events.append(new(.chatExcluded(ChatExcluded(caseId: caseId, reason: .spam)), try Initiator(parsing: agent(ofCase: index)), next()))
                 }
                 appends.append(StreamAppend(stream: try StreamID("case-\(caseId)"), expected: .noStream, events: events))
             }

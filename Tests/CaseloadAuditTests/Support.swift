@@ -28,12 +28,12 @@ struct Script {
     }
 
     @discardableResult
-    func run(_ command: Command, by actor: CaseloadDomain.Actor, _ time: String) async throws -> [RecordedEvent] {
+    func run(_ command: Command, by actor: Initiator, _ time: String) async throws -> [RecordedEvent] {
         try await run(command, by: actor, at(time))
     }
 
     @discardableResult
-    func run(_ command: Command, by actor: CaseloadDomain.Actor, _ time: Timestamp) async throws -> [RecordedEvent] {
+    func run(_ command: Command, by actor: Initiator, _ time: Timestamp) async throws -> [RecordedEvent] {
         try await service.execute(command, by: actor, at: time, commandID: testUUID(50_000 + counter.advance()))
     }
 

@@ -3,15 +3,15 @@ import Testing
 
 @Suite struct ActorTests {
     @Test(arguments: [
-        ("client:c-17", Actor.Kind.client, "c-17"),
+        ("client:c-17", Initiator.Kind.client, "c-17"),
         ("therapist:t1", .therapist, "t1"),
         ("support:agent-7", .support, "agent-7"),
         ("system:antifraud", .system, "antifraud"),
         ("support:agent:7", .support, "agent:7"),
     ])
-    func anActorIsReadFromKindColonId(_ text: String, _ kind: Actor.Kind, _ id: String) throws {
-        let actor = try Actor(parsing: text)
-        #expect(actor == Actor(kind: kind, id: id))
+    func anActorIsReadFromKindColonId(_ text: String, _ kind: Initiator.Kind, _ id: String) throws {
+        let actor = try Initiator(parsing: text)
+        #expect(actor == Initiator(kind: kind, id: id))
         #expect(actor.description == text)
     }
 
@@ -25,7 +25,7 @@ import Testing
     ])
     func aBadActorIsRefusedWithTheReason(_ text: String, _ message: String) {
         do {
-            let actor = try Actor(parsing: text)
+            let actor = try Initiator(parsing: text)
             Issue.record("parsed \(actor)")
         } catch {
             #expect(error.description == message)
@@ -34,7 +34,7 @@ import Testing
 
     @Test func anActorIdOf128CharactersIsTheLongestAllowed() throws {
         let longest = String(repeating: "ß", count: 128)
-        #expect(try Actor(parsing: "support:" + longest).id == longest)
-        #expect(throws: ActorParseError.self) { try Actor(parsing: "support:" + longest + "x") }
+        #expect(try Initiator(parsing: "support:" + longest).id == longest)
+        #expect(throws: InitiatorParseError.self) { try Initiator(parsing: "support:" + longest + "x") }
     }
 }

@@ -44,9 +44,9 @@ struct ImportEnvelope {
 
     /// The data decoded as the import does (input mode), with the envelope's
     /// actor and time read by the domain's parsers.
-    func decode() throws -> (input: DecodedInput, actor: Actor, occurredAt: Timestamp) {
+    func decode() throws -> (input: DecodedInput, actor: Initiator, occurredAt: Timestamp) {
         let input = try CaseloadEvent.decodeInput(type: type, schemaVersion: schemaVersion, payload: data)
-        return (input, try Actor(parsing: actor), try Timestamp(iso8601: occurredAt))
+        return (input, try Initiator(parsing: actor), try Timestamp(iso8601: occurredAt))
     }
 }
 

@@ -11,7 +11,7 @@ struct Marketplace {
     var cases: [String: CaseState] = [:]
 
     /// Records `event` as having happened: checked, then folded.
-    mutating func given(_ event: CaseloadEvent, by actor: Actor, at time: String) throws(DomainError) {
+    mutating func given(_ event: CaseloadEvent, by actor: Initiator, at time: String) throws(DomainError) {
         try check(event, by: actor, at: time)
         apply(event, at: at(time))
     }
@@ -34,11 +34,11 @@ struct Marketplace {
         }
     }
 
-    func check(_ event: CaseloadEvent, by actor: Actor, at time: String) throws(DomainError) {
+    func check(_ event: CaseloadEvent, by actor: Initiator, at time: String) throws(DomainError) {
         try Rules.check(event, occurredAt: at(time), actor: actor, states: states(event.stateNeeds))
     }
 
-    func decide(_ command: Command, by actor: Actor, at time: String) throws(DomainError) -> [CaseloadEvent] {
+    func decide(_ command: Command, by actor: Initiator, at time: String) throws(DomainError) -> [CaseloadEvent] {
         try Rules.decide(command, actor: actor, at: at(time), states: states(command.stateNeeds))
     }
 
@@ -49,7 +49,7 @@ struct Marketplace {
 
     /// Decides and records; returns the events.
     @discardableResult
-    mutating func run(_ command: Command, by actor: Actor, at time: String) throws(DomainError) -> [CaseloadEvent] {
+    mutating func run(_ command: Command, by actor: Initiator, at time: String) throws(DomainError) -> [CaseloadEvent] {
         let events = try decide(command, by: actor, at: time)
         apply(events, at: time)
         return events
@@ -58,11 +58,11 @@ struct Marketplace {
 
 // The cast of most rule tests: therapist t1 (joined 1 Jan), client k1, case c1
 // opened 1 Mar 09:00 UTC, support agent a7.
-let therapist = Actor.therapist("t1")
-let client = Actor.client("k1")
-let support = Actor.support("a7")
-let scheduler = Actor.system("scheduler")
-let antifraud = Actor.system("antifraud")
+let therapist = Initiator.therapist("t1")
+let client = Initiator.client("k1")
+let support = Initiator.support("a7")
+let scheduler = Initiator.system("scheduler")
+let antifraud = Initiator.system("antifraud")
 
 extension Marketplace {
     /// Therapist t1 joined; client k1 opened case c1 with t1.
@@ -90,7 +90,7 @@ extension Marketplace {
 
 extension Marketplace {
     /// The error deciding `command` throws, or nil when it is accepted.
-    func refusal(of command: Command, by actor: Actor, at time: String) -> DomainError? {
+    func refusal(of command: Command, by actor: Initiator, at time: String) -> DomainError? {
         do {
             _ = try decide(command, by: actor, at: time)
             return nil
@@ -100,7 +100,7 @@ extension Marketplace {
     }
 
     /// The error checking a recorded `event` throws, or nil when it is accepted.
-    func refusal(ofEvent event: CaseloadEvent, by actor: Actor, at time: String) -> DomainError? {
+    func refusal(ofEvent event: CaseloadEvent, by actor: Initiator, at time: String) -> DomainError? {
         do {
             try check(event, by: actor, at: time)
             return nil

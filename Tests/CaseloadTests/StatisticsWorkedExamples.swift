@@ -18,7 +18,7 @@ struct Script {
         var next = 0
     }
 
-    func run(_ command: Command, by actor: CaseloadDomain.Actor, _ time: String) async throws {
+    func run(_ command: Command, by actor: Initiator, _ time: String) async throws {
         counter.next += 1
         try await service.execute(command, by: actor, at: at(time), commandID: testUUID(50_000 + counter.next))
     }

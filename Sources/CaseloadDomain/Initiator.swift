@@ -1,9 +1,11 @@
-/// Who caused an event: a client, a therapist, a support agent or a part of the
-/// system (scheduler, billing, antifraud, …).
+/// Who initiated an event (its "actor" in the log and the JSON): a client, a
+/// therapist, a support agent or a part of the system (scheduler, billing,
+/// antifraud, …). Named for its role in the domain, not `Actor`, which would
+/// shadow Swift's.
 ///
 /// Written as `kind:id` (`client:c-17`, `support:agent-7`, `system:antifraud`).
 /// The id is everything after the first colon, so it may itself contain colons.
-public struct Actor: Sendable, Hashable, CustomStringConvertible {
+public struct Initiator: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of actor the marketplace knows.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case client, therapist, support, system
@@ -19,25 +21,25 @@ public struct Actor: Sendable, Hashable, CustomStringConvertible {
         self.id = id
     }
 
-    public static func client(_ id: String) -> Actor { Actor(kind: .client, id: id) }
-    public static func therapist(_ id: String) -> Actor { Actor(kind: .therapist, id: id) }
-    public static func support(_ id: String) -> Actor { Actor(kind: .support, id: id) }
-    public static func system(_ id: String) -> Actor { Actor(kind: .system, id: id) }
+    public static func client(_ id: String) -> Initiator { Initiator(kind: .client, id: id) }
+    public static func therapist(_ id: String) -> Initiator { Initiator(kind: .therapist, id: id) }
+    public static func support(_ id: String) -> Initiator { Initiator(kind: .support, id: id) }
+    public static func system(_ id: String) -> Initiator { Initiator(kind: .system, id: id) }
 
     /// Reads `kind:id`, rejecting an unknown kind and an id that breaks the
     /// contract's id rules (non-empty, at most 128 characters, no control characters).
-    public init(parsing text: String) throws(ActorParseError) {
+    public init(parsing text: String) throws(InitiatorParseError) {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
-            throw ActorParseError(text: text, reason: "expected 'kind:id', such as 'client:c-17' or 'support:agent-7'")
+            throw InitiatorParseError(text: text, reason: "expected 'kind:id', such as 'client:c-17' or 'support:agent-7'")
         }
         let kindText = String(text[..<colon])
         guard let kind = Kind(rawValue: kindText) else {
-            throw ActorParseError(
+            throw InitiatorParseError(
                 text: text, reason: "unknown actor kind '\(kindText)' (expected client, therapist, support or system)")
         }
         let id = String(text[text.utf8.index(after: colon)...])
         if let problem = Validate.idProblem(id) {
-            throw ActorParseError(text: text, reason: "the id \(problem)")
+            throw InitiatorParseError(text: text, reason: "the id \(problem)")
         }
         self.init(kind: kind, id: id)
     }
@@ -47,7 +49,7 @@ public struct Actor: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// An actor text that is not `kind:id` with a known kind and a valid id.
-public struct ActorParseError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct InitiatorParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The text as given.
     public var text: String
     public var reason: String
