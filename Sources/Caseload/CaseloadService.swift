@@ -51,7 +51,7 @@ public struct CaseloadService: Sendable {
                 let id = index == 0 ? commandID : UUID.derived(from: commandID, index: index)
                 let new = event.newEvent(
                     id: id, occurredAt: time, actor: actor, correlationID: correlationID, causationID: causationID)
-                if let at = appends.firstIndex(where: { $0.stream.rawValue == event.streamName }) {
+                if let at = appends.firstIndex(where: { $0.stream == event.storeStreamID }) {
                     appends[at].events.append(new)
                 } else {
                     let version = streams.versions[event.streamName] ?? 0
@@ -78,7 +78,7 @@ public struct CaseloadService: Sendable {
                 continue  // Someone else appended to one of the streams: decide again on fresh state.
             }
         }
-        throw CommandContentionError(attempts: maxAttempts, stream: command.caseId.map { "case-\($0)" } ?? command.therapistId.map { "therapist-\($0)" } ?? "?")
+        throw CommandContentionError(attempts: maxAttempts, stream: (command.caseId.map { StreamName(.case, $0) } ?? command.therapistId.map { StreamName(.therapist, $0) })?.description ?? "?")
     }
 
     /// The states a command is decided on, and the versions of their streams.
@@ -87,11 +87,11 @@ public struct CaseloadService: Sendable {
         var therapistState: TherapistState?
         var profileState: ProfileState?
         var newTherapistState: TherapistState?
-        var versions: [String: Int64] = [:]
+        var versions: [StreamName: Int64] = [:]
     }
 
-    private func read(_ streamName: String) async throws -> (events: [(CaseloadEvent, Timestamp)], version: Int64) {
-        let records = try await store.readStream(StreamID(unchecked: streamName))
+    private func read(_ streamName: StreamName) async throws -> (events: [(CaseloadEvent, Timestamp)], version: Int64) {
+        let records = try await store.readStream(streamName.storeStreamID)
         var events: [(CaseloadEvent, Timestamp)] = []
         events.reserveCapacity(records.count)
         for record in records { events.append((try record.domainEvent(), record.metadata.occurredAt)) }
@@ -104,29 +104,29 @@ public struct CaseloadService: Sendable {
         let needs = command.stateNeeds
         var loaded = LoadedStreams()
         if let caseId = needs.caseId {
-            let name = StreamCategory.case.streamName(caseId)
+            let name = StreamName(.case, caseId)
             let (events, version) = try await read(name)
             loaded.caseState = CaseState.fold(events)
             loaded.versions[name] = version
         }
         if let therapistId = needs.therapist(of: loaded.caseState) {
-            let name = StreamCategory.therapist.streamName(therapistId)
+            let name = StreamName(.therapist, therapistId)
             let (events, version) = try await read(name)
             loaded.therapistState = TherapistState.fold(events)
             loaded.versions[name] = version
         }
         if let profileId = needs.profileId {
-            let name = StreamCategory.profile.streamName(profileId)
+            let name = StreamName(.profile, profileId)
             let (events, version) = try await read(name)
             loaded.profileState = ProfileState.fold(events)
             loaded.versions[name] = version
         }
         if let newTherapistId = needs.newTherapistId {
             // Read, not appended to: its version is not expected.
-            loaded.newTherapistState = TherapistState.fold(try await read(StreamCategory.therapist.streamName(newTherapistId)).events)
+            loaded.newTherapistState = TherapistState.fold(try await read(StreamName(.therapist, newTherapistId)).events)
         }
         if let newCaseId = needs.newCaseId {
-            let name = StreamCategory.case.streamName(newCaseId)
+            let name = StreamName(.case, newCaseId)
             loaded.versions[name] = try await read(name).version
         }
         return loaded

@@ -16,11 +16,14 @@ extension CaseloadEvent {
     }
 
     /// The stream id the store files the event under.
-    public var storeStreamID: StreamID {
-        // Domain ids are validated (non-empty, ≤ 128 characters, no control
-        // characters), so the stream name is always a valid StreamID.
-        StreamID(unchecked: streamName)
-    }
+    public var storeStreamID: StreamID { streamName.storeStreamID }
+}
+
+extension StreamName {
+    /// The store's stream id for this stream: the one place a domain stream
+    /// name becomes the store's. Domain ids are validated (non-empty, ≤ 128
+    /// characters, no control characters), so it is always a valid StreamID.
+    public var storeStreamID: StreamID { StreamID(unchecked: description) }
 }
 
 /// A recorded event that does not read back as a marketplace event.

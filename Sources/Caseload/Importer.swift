@@ -84,7 +84,7 @@ public enum Importer {
         let tx = transaction
         let load: MarketplaceState.Loader = { name in
             var events: [(CaseloadEvent, Timestamp)] = []
-            for record in try tx.readStream(StreamID(unchecked: name), fromVersion: 1, limit: Int.max) {
+            for record in try tx.readStream(name.storeStreamID, fromVersion: 1, limit: Int.max) {
                 events.append((try record.domainEvent(), record.metadata.occurredAt))
             }
             return events
@@ -118,7 +118,7 @@ public enum Importer {
                     throw ImportError(line: number, message: "eventId \(id.uuidString.lowercased()) is already used on line \(earlier)")
                 }
                 if let greatestInLog, !greatestInLog.bytesPrecede(id), let existing = try transaction.event(id: id) {
-                    guard existing.stream.rawValue == line.input.streamName, existing.type == line.input.type.name else {
+                    guard existing.stream == line.input.streamName.storeStreamID, existing.type == line.input.type.name else {
                         throw ImportError(
                             line: number,
                             message: "eventId \(id.uuidString.lowercased()) is already in the log at position \(existing.position) as \(existing.type) in \(existing.stream)")
@@ -138,7 +138,7 @@ public enum Importer {
                     id: id, occurredAt: line.occurredAt, actor: line.actor, correlationID: line.correlationID,
                     causationID: line.causationID)
                 let streamName = event.streamName
-                if let last = pending.indices.last, pending[last].stream.rawValue == streamName {
+                if let last = pending.indices.last, pending[last].stream == streamName.storeStreamID {
                     pending[last].events.append(new)
                 } else {
                     // The version before this event: the state now counts it.

@@ -56,7 +56,7 @@ public enum LogIntegrity {
                 }
                 let input = DecodedInput(content: .event(event))
                 try state.prepare(for: input, fresh)
-                if event.streamName != record.stream.rawValue {
+                if event.storeStreamID != record.stream {
                     problems.append(IntegrityProblem(
                         kind: .rule, position: record.position, stream: record.stream.rawValue,
                         message: "a \(event.typeName) of \(event.streamName) is filed in \(record.stream)"))

@@ -23,15 +23,16 @@ public struct MarketplaceState: Sendable {
 
     /// Events already in a stream, oldest first, with when they happened:
     /// how a stream's state is loaded the first time it is needed.
-    public typealias Loader = (_ streamName: String) throws -> [(CaseloadEvent, Timestamp)]
+    public typealias Loader = (_ stream: StreamName) throws -> [(CaseloadEvent, Timestamp)]
 
-    /// The version the next append to `streamName` should expect.
-    public func version(of streamName: String) -> Int64? {
-        if streamName.hasPrefix("case-") { return cases[String(streamName.dropFirst(5))]?.version }
-        if streamName.hasPrefix("therapist-") { return therapists[String(streamName.dropFirst(10))]?.version }
-        if streamName.hasPrefix("profile-") { return profiles[String(streamName.dropFirst(8))]?.version }
-        if streamName.hasPrefix("client-") { return clients[String(streamName.dropFirst(7))] }
-        return nil
+    /// The version the next append to `stream` should expect.
+    public func version(of stream: StreamName) -> Int64? {
+        switch stream.category {
+        case .case: cases[stream.id]?.version
+        case .therapist: therapists[stream.id]?.version
+        case .profile: profiles[stream.id]?.version
+        case .client: clients[stream.id]
+        }
     }
 
     public func caseState(_ caseId: String) -> CaseState? { cases[caseId]?.state }
@@ -39,19 +40,19 @@ public struct MarketplaceState: Sendable {
 
     mutating func loadCase(_ caseId: String, _ load: Loader) throws {
         guard cases[caseId] == nil else { return }
-        let events = try load(StreamCategory.case.streamName(caseId))
+        let events = try load(StreamName(.case, caseId))
         cases[caseId] = Versioned(state: CaseState.fold(events), version: Int64(events.count))
     }
 
     mutating func loadTherapist(_ therapistId: String, _ load: Loader) throws {
         guard therapists[therapistId] == nil else { return }
-        let events = try load(StreamCategory.therapist.streamName(therapistId))
+        let events = try load(StreamName(.therapist, therapistId))
         therapists[therapistId] = Versioned(state: TherapistState.fold(events), version: Int64(events.count))
     }
 
     mutating func loadProfile(_ therapistId: String, _ load: Loader) throws {
         guard profiles[therapistId] == nil else { return }
-        let events = try load(StreamCategory.profile.streamName(therapistId))
+        let events = try load(StreamName(.profile, therapistId))
         profiles[therapistId] = Versioned(state: ProfileState.fold(events), version: Int64(events.count))
     }
 
@@ -65,7 +66,7 @@ public struct MarketplaceState: Sendable {
         if let profileId = needs.profileId { try loadProfile(profileId, load) }
         if let originCaseId = needs.originCaseId { try loadCase(originCaseId, load) }
         if let clientId = needs.clientId, clients[clientId] == nil {
-            clients[clientId] = Int64(try load(StreamCategory.client.streamName(clientId)).count)
+            clients[clientId] = Int64(try load(StreamName(.client, clientId)).count)
         }
     }
 

@@ -24,7 +24,7 @@ public struct Audit: Sendable {
     /// was re-matched from and to. Reads the case's stream only.
     public func timeline(ofCase caseId: String) async throws -> CaseTimeline {
         let stream: StreamID
-        do { stream = try StreamID(StreamCategory.case.streamName(caseId)) } catch {
+        do { stream = try StreamID(StreamName(.case, caseId).description) } catch {
             throw AuditError(.caseNotFound, "no case '\(caseId)': \(error)", subject: caseId)
         }
         let records = try await store.readStream(stream)

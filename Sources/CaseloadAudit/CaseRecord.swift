@@ -71,7 +71,7 @@ extension Audit {
             while true {
                 while inFlight < 8, let caseId = remaining.next() {
                     group.addTask {
-                        let stream = StreamID(unchecked: StreamCategory.case.streamName(caseId))
+                        let stream = StreamName(.case, caseId).storeStreamID
                         let events = limit == Int.max
                             ? try await store.readStream(stream)
                             : try await store.readStream(stream, fromVersion: 1, limit: limit)

@@ -111,7 +111,7 @@ extension Rules {
             return try checked(.sessionHeld(SessionHeld(caseId: caseId, sessionId: sessionId)))
         case .cancelSession(let caseId, let sessionId, let by):
             let judge = Judge(
-                type: .sessionCancelled, stream: StreamCategory.case.streamName(caseId), occurredAt: time, actor: actor)
+                type: .sessionCancelled, stream: StreamName(.case, caseId).description, occurredAt: time, actor: actor)
             let terms = try judge.cancellationTerms(
                 caseId: caseId, sessionId: sessionId, by: by, caseState: caseState, therapistState: therapistState
             ).terms

@@ -29,10 +29,10 @@ public struct DecodedInput: Sendable, Hashable {
     }
 
     /// The stream the event belongs to (known before any state is loaded).
-    public var streamName: String {
+    public var streamName: StreamName {
         switch content {
         case .event(let event): event.streamName
-        case .incompleteCancellation(let input): StreamCategory.case.streamName(input.caseId)
+        case .incompleteCancellation(let input): StreamName(.case, input.caseId)
         }
     }
 
@@ -67,7 +67,7 @@ public struct DecodedInput: Sendable, Hashable {
             return event
         case .incompleteCancellation(let input):
             let judge = Judge(
-                type: .sessionCancelled, stream: streamName, occurredAt: occurredAt, actor: nil)
+                type: .sessionCancelled, stream: streamName.description, occurredAt: occurredAt, actor: nil)
             let computed = try judge.cancellationTerms(
                 caseId: input.caseId, sessionId: input.sessionId, by: input.by,
                 caseState: caseState, therapistState: therapistState)

@@ -1304,7 +1304,7 @@ public enum CaseloadEvent: Sendable, Hashable {
 
     /// The case the event concerns, for case-stream events.
     public var caseId: String? {
-        type.streamCategory == .case ? streamID : nil
+        type.streamCategory == .case ? accept(StreamIDOfPayload()) : nil
     }
 
     /// The therapist the payload names as its subject: the therapist and
@@ -1312,13 +1312,9 @@ public enum CaseloadEvent: Sendable, Hashable {
     /// Other case events name only the case; its therapist is in ``CaseState``.
     public var therapistId: String? { accept(NamedTherapistOfPayload()) }
 
-    /// The id that names the event's stream: the therapist's for the
-    /// therapist and profile streams, the case's for the case stream, the
-    /// client's for the client stream.
-    public var streamID: String { accept(StreamIDOfPayload()) }
-
-    /// The stream the event belongs to: `therapist-<id>`, `profile-<id>`, `case-<id>` or `client-<id>`.
-    public var streamName: String { type.streamCategory.streamName(streamID) }
+    /// The stream the event belongs to: `therapist-<id>`, `profile-<id>`,
+    /// `case-<id>` or `client-<id>`, the id the therapist's, case's or client's.
+    public var streamName: StreamName { StreamName(type.streamCategory, accept(StreamIDOfPayload())) }
 
     /// The streams whose states the rules need to judge this event.
     public var stateNeeds: StateNeeds { accept(StateNeedsOfPayload()) }

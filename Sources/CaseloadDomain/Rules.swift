@@ -20,7 +20,7 @@ public enum Rules {
         caseState: CaseState? = nil, therapistState: TherapistState? = nil,
         profileState: ProfileState? = nil, originCaseState: CaseState? = nil
     ) throws(DomainError) {
-        let judge = Judge(type: event.type, stream: event.streamName, occurredAt: occurredAt, actor: actor)
+        let judge = Judge(type: event.type, stream: event.streamName.description, occurredAt: occurredAt, actor: actor)
         do {
             try event.validateFields()
         } catch {

@@ -66,8 +66,36 @@ public enum StreamCategory: String, Sendable, Hashable, CaseIterable {
     /// `client-<clientId>`: what concerns a client across cases (erasure of their personal data).
     case client
 
-    /// The stream's name for an id: `case-c1`.
-    public func streamName(_ id: String) -> String { "\(rawValue)-\(id)" }
+}
+
+/// A stream of the marketplace: its category and the id of what it is about
+/// (`case-c1` is the case stream of case `c1`). The one place a stream's name
+/// is made from its parts and read back into them; the store knows the name
+/// only as text.
+public struct StreamName: Sendable, Hashable, CustomStringConvertible {
+    public var category: StreamCategory
+    /// The id of the therapist, case or client the stream is about.
+    public var id: String
+
+    public init(_ category: StreamCategory, _ id: String) {
+        self.category = category
+        self.id = id
+    }
+
+    /// Reads `category-id`; nil when the text names no category (the id is
+    /// everything after the category's dash, so it may contain dashes).
+    public init?(parsing text: String) {
+        for category in StreamCategory.allCases where text.hasPrefix(category.rawValue + "-") {
+            let id = String(text.dropFirst(category.rawValue.count + 1))
+            guard !id.isEmpty else { return nil }
+            self.init(category, id)
+            return
+        }
+        return nil
+    }
+
+    /// `case-c1`: the stream's name in the log.
+    public var description: String { "\(category.rawValue)-\(id)" }
 }
 
 /// The limits of a therapist's cancellation policy.

@@ -43,7 +43,7 @@ struct RulesGate {
         case .cancellationPolicySet(let e):
             return Self.append(event, occurredAt, to: &therapistStreams[e.therapistId, default: []])
         default:
-            return Self.append(event, occurredAt, to: &openCases[event.streamID, default: []])
+            return Self.append(event, occurredAt, to: &openCases[event.streamName.id, default: []])
         }
     }
 

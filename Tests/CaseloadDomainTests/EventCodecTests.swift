@@ -293,7 +293,7 @@ func text(_ event: CaseloadEvent) -> String { String(decoding: event.encodedPayl
         let input = try CaseloadEvent.decodeInput(type: "SessionCancelled", payload: Array(data.utf8))
         #expect(input.content == .incompleteCancellation(SessionCancellationInput(caseId: "c1", sessionId: "s1", by: .client)))
         #expect(input.event == nil)
-        #expect(input.streamName == "case-c1")
+        #expect(input.streamName.description == "case-c1")
         #expect(storedDecodingError("SessionCancelled", data)?.code == .missingField)
         let partial = #"{"by":"client","caseId":"c1","late":true,"sessionId":"s1"}"#
         let partialInput = try CaseloadEvent.decodeInput(type: "SessionCancelled", payload: Array(partial.utf8))
@@ -350,19 +350,29 @@ func text(_ event: CaseloadEvent) -> String { String(decoding: event.encodedPayl
 
     // MARK: Streams
 
+    @Test func aStreamNameIsReadBackIntoItsParts() {
+        #expect(StreamName(parsing: "case-c-17") == StreamName(.case, "c-17"))
+        #expect(StreamName(parsing: "therapist-t1")?.category == .therapist)
+        #expect(StreamName(parsing: "client-k:1") == StreamName(.client, "k:1"))
+        #expect(StreamName(parsing: "case-") == nil)
+        #expect(StreamName(parsing: "cases-c1") == nil)
+        #expect(StreamName(parsing: "c1") == nil)
+        #expect(StreamName(.profile, "t9").description == "profile-t9")
+    }
+
     @Test func eachEventKnowsItsStream() {
-        #expect(CaseloadEvent.therapistJoined(TherapistJoined(therapistId: "t1")).streamName == "therapist-t1")
+        #expect(CaseloadEvent.therapistJoined(TherapistJoined(therapistId: "t1")).streamName.description == "therapist-t1")
         #expect(
-            CaseloadEvent.cancellationPolicySet(CancellationPolicySet(therapistId: "t1", noticeHours: 12)).streamName
+            CaseloadEvent.cancellationPolicySet(CancellationPolicySet(therapistId: "t1", noticeHours: 12)).streamName.description
                 == "therapist-t1")
-        #expect(CaseloadEvent.profileViewed(ProfileViewed(therapistId: "t1")).streamName == "profile-t1")
+        #expect(CaseloadEvent.profileViewed(ProfileViewed(therapistId: "t1")).streamName.description == "profile-t1")
         let opening = CaseloadEvent.inquiryOpened(
             InquiryOpened(caseId: "c9", clientId: "k1", therapistId: "t1", format: .individual, oneOff: false))
-        #expect(opening.streamName == "case-c9")
+        #expect(opening.streamName.description == "case-c9")
         #expect(opening.caseId == "c9")
         #expect(opening.therapistId == "t1")
         let held = CaseloadEvent.sessionHeld(SessionHeld(caseId: "c9", sessionId: "s1"))
-        #expect(held.streamName == "case-c9")
+        #expect(held.streamName.description == "case-c9")
         #expect(held.therapistId == nil)
         #expect(CaseloadEvent.profileViewed(ProfileViewed(therapistId: "t1")).caseId == nil)
     }

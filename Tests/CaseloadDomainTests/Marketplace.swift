@@ -24,11 +24,11 @@ struct Marketplace {
     mutating func apply(_ event: CaseloadEvent, at time: Timestamp) {
         switch event.type.streamCategory {
         case .therapist:
-            TherapistState.evolve(&therapists[event.streamID], event, occurredAt: time)
+            TherapistState.evolve(&therapists[event.streamName.id], event, occurredAt: time)
         case .profile:
-            ProfileState.evolve(&profiles[event.streamID], event, occurredAt: time)
+            ProfileState.evolve(&profiles[event.streamName.id], event, occurredAt: time)
         case .case:
-            CaseState.evolve(&cases[event.streamID], event, occurredAt: time)
+            CaseState.evolve(&cases[event.streamName.id], event, occurredAt: time)
         case .client:
             break
         }

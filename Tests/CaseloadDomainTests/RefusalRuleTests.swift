@@ -103,7 +103,7 @@ import Testing
                         caseId: "c2", clientId: "k1", therapistId: "t2", format: .individual, oneOff: false,
                         rematchedFrom: "c1")),
             ])
-        #expect(events.map(\.streamName) == ["case-c1", "case-c2"])
+        #expect(events.map(\.streamName.description) == ["case-c1", "case-c2"])
         #expect(market.cases["c2"]?.rematchedFrom == "c1")
         #expect(market.cases["c2"]?.therapistId == "t2")
     }

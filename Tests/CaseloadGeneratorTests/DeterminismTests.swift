@@ -71,7 +71,7 @@ import Testing
         // Judge every event in log order against the states of what came
         // before it, loading each stream the first time from what the replay
         // has seen so far — as import does against the log.
-        var seen: [String: [(CaseloadEvent, Timestamp)]] = [:]
+        var seen: [StreamName: [(CaseloadEvent, Timestamp)]] = [:]
         var state = MarketplaceState()
         for record in recorded {
             let event = try record.domainEvent()
@@ -80,8 +80,9 @@ import Testing
             try state.prepare(for: input) { seen[$0] ?? [] }
             try state.judge(event, occurredAt: record.metadata.occurredAt, actor: actor)
             state.apply(event, occurredAt: record.metadata.occurredAt)
-            seen[record.stream.rawValue, default: []].append((event, record.metadata.occurredAt))
-            #expect(state.version(of: record.stream.rawValue) == record.streamVersion)
+            let stream = try #require(StreamName(parsing: record.stream.rawValue))
+            seen[stream, default: []].append((event, record.metadata.occurredAt))
+            #expect(state.version(of: stream) == record.streamVersion)
         }
     }
 
