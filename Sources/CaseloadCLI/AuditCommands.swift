@@ -10,13 +10,15 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "What happened in a case, what one actor did, and who excluded which chats.",
         discussion: """
-            Each query answers from an index of the log (a stream, an actor, an event type), never from a scan.
+            Each query answers from an index of the log (a stream, an actor, an event type), never from a scan. \
             Times are ISO-8601 (2024-03-10T09:00:00Z) or a date (2024-03-10, meaning midnight UTC at its start).
 
             Examples:
-              caseload audit case --db demo.sqlite c000042
-              caseload audit actor --db demo.sqlite support:agent-7 --since 2024-03-01 --json
-              caseload audit exclusions --db demo.sqlite --therapist t007 --reason spam
+              caseload audit case --db demo.sqlite c9857
+              caseload audit actor --db demo.sqlite support:agent-7 \\
+                  --since 2024-03-01 --json
+              caseload audit exclusions --db demo.sqlite --therapist t0049 \\
+                  --reason spam
             """,
         subcommands: [Case.self, ActorActions.self, Exclusions.self])
 
@@ -129,8 +131,10 @@ struct ExplainCommand: AsyncParsableCommand {
             Figures: \(StatisticsExplainer.metricNames.joined(separator: ", ")).
 
             Examples:
-              caseload explain --db demo.sqlite --therapist t007 --metric conversionToFirstSession --days 90
-              caseload explain --db demo.sqlite --therapist t007 --metric returnRate --as-of 2024-06-01 --json
+              caseload explain --db demo.sqlite --therapist t0049 \\
+                  --metric conversionToFirstSession --days 90
+              caseload explain --db demo.sqlite --therapist t0049 \\
+                  --metric returnRate --as-of 2024-06-01 --json
             """)
 
     @OptionGroup var store: ReadOptions

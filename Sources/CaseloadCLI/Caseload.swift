@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaseloadApplication
 import Logging
 
 /// The `caseload` command: argument parsing and printing only; every command
@@ -14,6 +15,7 @@ struct CaseloadCommand: AsyncParsableCommand {
 
             Start with `caseload demo`, then try `caseload log --db PATH` and `caseload verify --db PATH`.
             """,
+        version: CaseloadVersion.description,
         subcommands: [
             DemoCommand.self, GenerateCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
             ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,

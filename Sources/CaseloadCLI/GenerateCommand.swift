@@ -20,9 +20,11 @@ struct GenerateCommand: AsyncParsableCommand {
             JSON Lines for `caseload import` instead.
 
             Examples:
-              caseload generate --db demo.sqlite --therapists 200 --months 12 --seed 7
-              caseload generate --db big.sqlite --therapists 1000 --months 24 --seed 1 --views
-              caseload generate --jsonl history.jsonl --therapists 100 --months 12 --seed 7
+              caseload generate --db small.sqlite --therapists 20 --months 6 --seed 7
+              caseload generate --db views.sqlite --therapists 20 --months 6 \\
+                  --seed 1 --views
+              caseload generate --jsonl history.jsonl --therapists 20 --months 6 \\
+                  --seed 7
             """)
 
     @Option(help: ArgumentHelp("The event log to create: an SQLite file (it must be new or empty).", valueName: "path"))

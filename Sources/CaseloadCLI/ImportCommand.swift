@@ -8,16 +8,20 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import marketplace events from JSON Lines through the domain's rules, all or nothing.",
         discussion: """
-            One envelope per line (EventSchemas/envelope.schema.json):
-              {"type": "SessionBooked", "occurredAt": "2024-03-04T09:00:00Z", "actor": "client:k1",
-               "data": {"caseId": "c1", "sessionId": "s1", "scheduledStart": "2024-03-05T10:00:00Z",
+            One envelope per line (EventSchemas/envelope.schema.json); here one over several lines:
+              {"type": "SessionBooked", "occurredAt": "2024-03-04T09:00:00Z",
+               "actor": "client:k1",
+               "data": {"caseId": "c1", "sessionId": "s1",
+                        "scheduledStart": "2024-03-05T10:00:00Z",
                         "price": {"amount": 300000, "currency": "UAH"}},
                "eventId": "…optional UUID…"}
-            The stream is derived from the type and data. Every line passes the same rules as a live
-            command; a file with any bad line is rejected whole (exit 1, naming the line), nothing stored.
+
+            The stream is derived from the type and data. Every line passes the same rules as a live \
+            command; a file with any bad line is rejected whole (exit 1, naming the line), nothing stored. \
             Lines whose eventId is already in the log are skipped, so a retried import appends nothing twice.
-            A clientName in InquiryOpened is personal data: it is sealed in the vault under the client's own key
-            and the event carries only a reference (clientNameRef); `caseload erase client` destroys it.
+
+            A clientName in InquiryOpened is personal data: it is sealed in the vault under the client's own \
+            key and the event carries only a reference (clientNameRef); `caseload erase client` destroys it.
             """)
 
     @OptionGroup var store: AppendOptions

@@ -10,9 +10,9 @@ struct LogCommand: AsyncParsableCommand {
         abstract: "Print events of the log in position order.",
         discussion: """
             Examples:
-              caseload log --db demo.sqlite --stream case-c000001
+              caseload log --db demo.sqlite --stream case-c9857
               caseload log --db demo.sqlite --from 1000 --type SessionBooked --limit 20
-              caseload log --db demo.sqlite --json > events.json
+              caseload log --db demo.sqlite --limit 1000 --json > events.json
             """)
 
     @OptionGroup var store: ReadOptions
@@ -150,11 +150,17 @@ struct AppendCommand: AsyncParsableCommand {
         commandName: "append",
         abstract: "Append raw events from JSON Lines, one atomic append per line (store level: no domain rules).",
         discussion: """
-            Each line: {"stream": "case-1", "expected": "any" | "no-stream" | 3,
-                        "events": [{"type": "...", "data": {...}, "actor": "system:x", "occurredAt": "2024-01-01T00:00:00Z"}]}
-            Each line is acknowledged on standard output, once durable, as
-              {"line": N, "outcome": "appended" | "alreadyAppended", "positions": [...]}
-            Lines are appended in order; the first failing line stops the command (exit 1), naming the line.
+            Each line names a stream, what the append expects of it ("any", "no-stream" or the stream's \
+            current version, a number) and the events; here one line over several:
+              {"stream": "case-1", "expected": "no-stream",
+               "events": [{"type": "Marked", "data": {"tag": "a"},
+                           "actor": "system:x", "occurredAt": "2024-01-01T00:00:00Z"}]}
+
+            Each line is acknowledged on standard output, once durable, with its outcome ("appended", or \
+            "alreadyAppended" for a retry) and the positions of its events:
+              {"line": 1, "outcome": "appended", "positions": [1]}
+
+            Lines are appended in order; the first failing line stops the command (exit 1), naming the line. \
             Domain events go through `caseload import` instead, which checks the marketplace's rules.
             """)
 

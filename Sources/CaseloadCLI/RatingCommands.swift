@@ -23,7 +23,9 @@ struct RatingsCommand: AsyncParsableCommand {
 
             Examples:
               caseload ratings --db demo.sqlite --rules platform-standard
-              caseload ratings --db demo.sqlite --rules my-rule.yaml --as-of 2024-06-01 --csv
+              caseload rules fair > my-rule.yaml
+              caseload ratings --db demo.sqlite --rules my-rule.yaml \\
+                  --as-of 2024-06-01 --csv
             """)
 
     @OptionGroup var store: ReadOptions
@@ -66,7 +68,8 @@ struct CompareCommand: AsyncParsableCommand {
 
             Examples:
               caseload compare --db demo.sqlite --rules platform-standard --rules fair
-              caseload compare --db demo.sqlite --rules monetary-conversion --rules fair --html report.html
+              caseload compare --db demo.sqlite --rules monetary-conversion \\
+                  --rules fair --html report.html
             """)
 
     @OptionGroup var store: ReadOptions

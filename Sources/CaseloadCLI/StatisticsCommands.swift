@@ -38,8 +38,8 @@ struct StatsCommand: AsyncParsableCommand {
             are null. --json prints an array of objects with therapistId and exactly the published keys.
 
             Examples:
-              caseload stats --db demo.sqlite --therapist t007
-              caseload stats --db demo.sqlite --as-of 2024-06-01 --known-at 2024-06-01 --json
+              caseload stats --db demo.sqlite --therapist t0049
+              caseload stats --db demo.sqlite --as-of 2025-01-01 --days 90 --json
               caseload stats --db demo.sqlite --days 90 --csv > stats.csv
             """)
 

@@ -77,6 +77,8 @@ public final class SQLiteEventStore: EventStore {
     public let path: String
     /// The SQLite library's version, as linked.
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+    /// The log format this build writes and reads (`PRAGMA user_version`).
+    public static var logFormat: Int64 { Schema.currentVersion }
     let configuration: SQLiteEventStoreConfiguration
     private let terms: Schema.IndexTerms
     /// Nil when the store was opened read-only.

@@ -21,11 +21,34 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `caseload arguments…` to completion, feeding `input` on stdin.
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// Runs `caseload arguments…` to completion, feeding `input` on stdin;
+    /// `environment` entries are added to the test's own, `directory` is the
+    /// working directory (the test's own if nil).
+    static func run(
+        _ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: URL? = nil
+    ) throws -> Result {
+        try run(executable: binary, arguments, input: input, environment: environment, directory: directory)
+    }
+
+    /// Runs a shell script with `/bin/sh -c` as a user would type it, with
+    /// `caseload` (this build's) first on the PATH.
+    static func shell(_ script: String, input: String? = nil, directory: URL) throws -> Result {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return try run(
+            executable: URL(fileURLWithPath: "/bin/sh"), ["-c", script], input: input,
+            environment: ["PATH": binary.deletingLastPathComponent().path + ":" + path], directory: directory)
+    }
+
+    private static func run(
+        executable: URL, _ arguments: [String], input: String?, environment: [String: String], directory: URL?
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
