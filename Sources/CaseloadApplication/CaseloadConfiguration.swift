@@ -77,7 +77,7 @@ public struct CaseloadConfiguration: Sendable {
 
     /// `self` with the knobs for measuring that an executable finds in its
     /// environment (the library reads none; `caseload` and `CaseloadBench`
-    /// pass `ProcessInfo.processInfo.environment`):
+    /// pass their process's environment):
     /// `CASELOAD_WAL_AUTOCHECKPOINT` (pages, 20000),
     /// `CASELOAD_INLINE_CHECKPOINTS=1` (SQLite's own checkpoints, on the
     /// writer thread), `CASELOAD_REPLAY_CHUNK` (positions per chunk, 16384)

@@ -156,3 +156,28 @@ func corrupt(_ path: String, _ sql: String) throws {
 }
 
 struct CorruptionFailed: Error {}
+
+/// The knobs an executable finds in its environment become configuration;
+/// the library never reads the environment itself.
+@Suite struct MeasuringKnobsFromTheEdge {
+    @Test func knobsSetTheStoreAndReplaySettingsAndNonsenseIsIgnored() {
+        let base = CaseloadConfiguration(store: .sqlite(path: "x.sqlite"))
+        let tuned = base.applyingMeasuringKnobs([
+            "CASELOAD_WAL_AUTOCHECKPOINT": "500", "CASELOAD_INLINE_CHECKPOINTS": "1",
+            "CASELOAD_REPLAY_CHUNK": "4096", "CASELOAD_REPLAY_PARALLEL": "2",
+        ])
+        #expect(tuned.sqlite.walAutocheckpointPages == 500)
+        #expect(tuned.sqlite.backgroundCheckpoints == false)
+        #expect(tuned.replay == ReplayTuning(chunkSize: 4096, parallelism: 2))
+        #expect(tuned.sqliteConfiguration.walAutocheckpointPages == 500)
+        #expect(tuned.sqliteConfiguration.backgroundCheckpoints == false)
+        #expect(tuned.sqliteConfiguration.auditIndexing == .marketplace)
+
+        let untouched = base.applyingMeasuringKnobs([
+            "CASELOAD_WAL_AUTOCHECKPOINT": "-3", "CASELOAD_REPLAY_CHUNK": "many", "CASELOAD_REPLAY_PARALLEL": "0",
+        ])
+        #expect(untouched.sqlite.walAutocheckpointPages == 20_000)
+        #expect(untouched.sqlite.backgroundCheckpoints == true)
+        #expect(untouched.replay == ReplayTuning(chunkSize: 16_384, parallelism: 3))
+    }
+}
