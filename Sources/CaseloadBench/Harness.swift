@@ -6,7 +6,7 @@ import EventStoreSQLite
 import Foundation
 
 final class Harness {
-    static let names = ["bulk-append", "bulk-append-2", "bulk-append-normal", "bulk-append-random-ids", "durable-appends", "scan-decode"] + historyNames
+    static let names = ["bulk-append", "bulk-append-2", "bulk-append-normal", "bulk-append-random-ids", "durable-appends", "scan-decode", "decode"] + historyNames
 
     let options: BenchOptions
     var figures: [Figure] = []
@@ -98,6 +98,7 @@ final class Harness {
         if wanted("bulk-append-normal") { try await bulkAndScan(randomIDs: false, durability: .normal) }
         if wanted("bulk-append-random-ids") { try await bulkAndScan(randomIDs: true) }
         if wanted("durable-appends") { try await durableAppends() }
+        if wanted("decode") { try decodeBenchmark() }
         if Self.historyNames.contains(where: wanted) { try await runHistoryBenchmarks() }
         try writeJSON()
     }
