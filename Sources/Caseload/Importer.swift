@@ -56,9 +56,10 @@ public enum Importer {
     public typealias Progress = @Sendable (_ lines: Int, _ bytes: Int, _ totalBytes: Int?) -> Void
 
     public static func importFile(
-        _ path: String, into store: any EventStore, batchSize: Int = 4096, progress: Progress? = nil
+        _ path: String, into store: any EventStore, batchSize: Int = 4096,
+        maxLineBytes: Int = LineReader.defaultMaxLineBytes, progress: Progress? = nil
     ) async throws -> ImportSummary {
-        let reader = try LineReader(path: path)
+        let reader = try LineReader(path: path, maxLineBytes: maxLineBytes)
         let box = ReaderBox(reader: reader)
         return try await store.withTransaction { transaction in
             try run(box.reader, into: &transaction, batchSize: batchSize, progress: progress)
@@ -227,7 +228,16 @@ public enum Importer {
             DispatchQueue.global(qos: .userInitiated).async { [self] in
                 var chunk: [ParsedLine] = []
                 chunk.reserveCapacity(Self.chunkSize)
-                while chunk.count < Self.chunkSize, let bytes = reader.next() {
+                while chunk.count < Self.chunkSize {
+                    let bytes: [UInt8]
+                    do throws(LineTooLongError) {
+                        guard let next = try reader.next() else { break }
+                        bytes = next
+                    } catch {
+                        // The import stops at this line (nothing is imported).
+                        chunk.append(ParsedLine(number: error.line, bytes: [], line: .failure(error)))
+                        break
+                    }
                     number += 1
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                         chunk.append(ParsedLine(number: number, bytes: [], line: nil))

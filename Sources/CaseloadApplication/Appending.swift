@@ -77,9 +77,14 @@ extension Marketplace {
         from path: String, acknowledge: (AppendAcknowledgement) throws -> Void
     ) async throws -> Int {
         try requireWritable("an append")
-        let lines = try LineReader(path: path)
+        let lines = try LineReader(path: path, maxLineBytes: configuration.maxLineBytes)
         var number = 0
-        while let line = lines.next() {
+        while true {
+            let next: [UInt8]?
+            do throws(LineTooLongError) { next = try lines.next() } catch {
+                throw AppendLineError(line: error.line, underlying: error)
+            }
+            guard let line = next else { break }
             number += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let result: AppendResult
@@ -99,7 +104,7 @@ extension Marketplace {
     /// stops it throws an ``ImportError`` with the line and the error it met.
     public func importLines(from path: String, progress: Importer.Progress? = nil) async throws -> ImportSummary {
         try requireWritable("an import")
-        let summary = try await Importer.importFile(path, into: store, progress: progress)
+        let summary = try await Importer.importFile(path, into: store, maxLineBytes: configuration.maxLineBytes, progress: progress)
         logger.info("imported", metadata: ["lines": "\(summary.lines)", "appended": "\(summary.appended)"])
         return summary
     }

@@ -62,6 +62,12 @@ public struct CaseloadConfiguration: Sendable {
     /// file must be in this build's format.
     public var storeReadOnly = false
     public var sqlite = SQLiteTuning()
+    /// The longest line of JSON Lines that import and append read; a longer
+    /// one is refused at once, naming the line.
+    public var maxLineBytes = Self.defaultMaxLineBytes
+    /// 8 MiB: an import envelope holds one event (a payload of at most
+    /// 1 MiB), an append line a batch of them.
+    public static let defaultMaxLineBytes = LineReader.defaultMaxLineBytes
     public var replay = ReplayTuning()
     /// Where the application says what it does (debug and info only).
     /// By default nothing is printed.

@@ -36,11 +36,23 @@ struct AppendOptions: ParsableArguments {
             valueName: "level"))
     var durability: DurabilityOption = .full
 
+    @Option(
+        name: .customLong("max-line-bytes"),
+        help: ArgumentHelp(
+            "The longest input line read (bytes); a longer one is refused, naming it. Default 8388608 (8 MiB).",
+            valueName: "n"))
+    var maxLineBytes: Int = CaseloadConfiguration.defaultMaxLineBytes
+
+    func validate() throws {
+        if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be 1 or more") }
+    }
+
     /// The configuration of a front end that appends; `create`: make the file if it is missing.
     func configuration(create: Bool) -> CaseloadConfiguration {
         var configuration = CaseloadConfiguration(store: .sqlite(path: db))
         configuration.durability = durability.level
         configuration.createIfMissing = create
+        configuration.maxLineBytes = maxLineBytes
         return Edge.configuration(configuration)
     }
 }

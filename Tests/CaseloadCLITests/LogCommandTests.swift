@@ -128,3 +128,32 @@ func execute(_ path: String, _ sql: String) throws {
 }
 
 enum CLIError: Error { case sql(String) }
+
+/// Lines are read in time linear in their length, and a line over the limit
+/// is refused at once, naming it; what came before it is kept (append) or
+/// nothing is (import).
+@Suite(.serialized) struct LongLines {
+    @Test func aLineOverTheLimitIsRefusedNamingItsLine() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("log.sqlite")
+        let long = "{\"stream\":\"case-2\",\"events\":[" + String(repeating: " ", count: 5000) + "]}"
+        let input = [appendLine(stream: "case-1", tag: "a", count: 1), long, appendLine(stream: "case-3", tag: "c", count: 1)]
+            .joined(separator: "\n")
+        let appended = try CLI.run(["append", "--db", db, "--max-line-bytes", "4096", "-"], input: input)
+        #expect(appended.status != 0)
+        #expect(appended.stderr.contains("line 2: longer than 4096 bytes"), "\(appended.stderr)")
+        #expect(try CLI.run(["head", "--db", db]).stdout.hasPrefix("position 1\n"), "the line before it stays appended")
+
+        let file = scratch.path("history.jsonl")
+        let blank = String(repeating: " ", count: 3_000_000)
+        try Data((marketplaceLines[0] + "\n" + blank + "\n" + marketplaceLines[1] + "\n").utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let imported = try CLI.run(["import", "--db", scratch.path("i.sqlite"), file, "--max-line-bytes", "1000000"])
+        #expect(imported.status != 0)
+        #expect(imported.stderr.contains("line 2: longer than 1000000 bytes"), "\(imported.stderr)")
+        // Within the limit, a long blank line is read (and skipped) like any other.
+        let whole = try CLI.run(["import", "--db", scratch.path("j.sqlite"), file, "--json"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.stdout.contains(#""appended":2"#), "\(whole.stdout)")
+    }
+}
