@@ -25,12 +25,13 @@ struct ImportCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: AppendOptions
+    @OptionGroup var lines: LineOptions
     @Argument(help: "A JSON Lines file, or - for standard input.") var file: String
     @Flag var format: TextOrJSON = .text
 
     func run() async throws {
         let progress = Progress(label: "imported lines")
-        let summary = try await withApplication(store.configuration(create: true)) { app in
+        let summary = try await withApplication(lines.applied(to: store.configuration(create: true))) { app in
             defer { progress.finish() }
             return try await app.importLines(from: file) { lines, bytes, total in
                 if let total, total > 0 {

@@ -165,10 +165,11 @@ struct AppendCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: AppendOptions
+    @OptionGroup var lines: LineOptions
     @Argument(help: "A JSON Lines file, or - for standard input.") var file: String = "-"
 
     func run() async throws {
-        try await withApplication(store.configuration(create: true)) { app in
+        try await withApplication(lines.applied(to: store.configuration(create: true))) { app in
             _ = try await app.appendLines(from: file) { acknowledgement in
                 var writer = JSONWriter()
                 writer.beginObject()

@@ -36,6 +36,17 @@ struct AppendOptions: ParsableArguments {
             valueName: "level"))
     var durability: DurabilityOption = .full
 
+    /// The configuration of a front end that appends; `create`: make the file if it is missing.
+    func configuration(create: Bool) -> CaseloadConfiguration {
+        var configuration = CaseloadConfiguration(store: .sqlite(path: db))
+        configuration.durability = durability.level
+        configuration.createIfMissing = create
+        return Edge.configuration(configuration)
+    }
+}
+
+/// `--max-line-bytes`, for the commands that read JSON Lines (import, append).
+struct LineOptions: ParsableArguments {
     @Option(
         name: .customLong("max-line-bytes"),
         help: ArgumentHelp(
@@ -47,13 +58,11 @@ struct AppendOptions: ParsableArguments {
         if maxLineBytes < 1 { throw ValidationError("--max-line-bytes must be 1 or more") }
     }
 
-    /// The configuration of a front end that appends; `create`: make the file if it is missing.
-    func configuration(create: Bool) -> CaseloadConfiguration {
-        var configuration = CaseloadConfiguration(store: .sqlite(path: db))
-        configuration.durability = durability.level
-        configuration.createIfMissing = create
+    /// `configuration` with this limit.
+    func applied(to configuration: CaseloadConfiguration) -> CaseloadConfiguration {
+        var configuration = configuration
         configuration.maxLineBytes = maxLineBytes
-        return Edge.configuration(configuration)
+        return configuration
     }
 }
 
