@@ -49,7 +49,7 @@ public final class LineReader {
         while true {
             if let newline = buffer[max(start, searched)...].firstIndex(of: 0x0A) {
                 guard newline - start <= maxLineBytes else { throw tooLong() }
-                let line = Array(buffer[start..<newline])
+                let line = withoutByteOrderMark(buffer[start..<newline])
                 bytesRead += newline + 1 - start
                 start = newline + 1
                 searched = start
@@ -60,7 +60,7 @@ public final class LineReader {
             guard buffer.count - start <= maxLineBytes else { throw tooLong() }
             if atEnd {
                 guard start < buffer.count else { return nil }
-                let line = Array(buffer[start...])
+                let line = withoutByteOrderMark(buffer[start...])
                 bytesRead += buffer.count - start
                 start = buffer.count
                 searched = start
@@ -73,6 +73,14 @@ public final class LineReader {
             let chunk = handle.availableData
             if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
+    }
+
+    /// The line, without the UTF-8 byte-order mark an editor may put at the
+    /// start of a file (RFC 8259 lets a JSON reader ignore it; read as JSON
+    /// it was "expected '{' at byte 0").
+    private func withoutByteOrderMark(_ line: ArraySlice<UInt8>) -> [UInt8] {
+        if linesRead == 0, line.starts(with: [0xEF, 0xBB, 0xBF]) { return Array(line.dropFirst(3)) }
+        return Array(line)
     }
 
     private func tooLong() -> LineTooLongError {

@@ -156,4 +156,15 @@ enum CLIError: Error { case sql(String) }
         #expect(whole.status == 0, "\(whole.stderr)")
         #expect(whole.stdout.contains(#""appended":2"#), "\(whole.stdout)")
     }
+
+    /// A file an editor saved with a UTF-8 byte-order mark imports as it reads.
+    @Test func aByteOrderMarkAtTheStartOfAFileIsIgnored() throws {
+        let scratch = try Scratch()
+        let file = scratch.path("bom.jsonl")
+        try Data([0xEF, 0xBB, 0xBF] + Array((marketplaceLines[0] + "\n" + marketplaceLines[1] + "\n").utf8))
+            .write(to: URL(fileURLWithPath: file))
+        let imported = try CLI.run(["import", "--db", scratch.path("b.sqlite"), file, "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains(#""appended":2"#), "\(imported.stdout)")
+    }
 }
