@@ -18,6 +18,23 @@ let marketplaceLines: [String] = [
 ]
 
 @Suite(.serialized) struct MarketplaceCommands {
+    /// Statistics saved from a log that has since lost its last events are
+    /// rebuilt, and the command says why on standard error.
+    @Test func statsSaysWhenItRebuiltFromTheLog() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("m.sqlite")
+        let file = scratch.path("history.jsonl")
+        try Data((marketplaceLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try CLI.run(["import", "--db", db, file]).status == 0)
+        let first = try CLI.run(["stats", "--db", db])
+        #expect(first.status == 0 && !first.stderr.contains("rebuilt"), "\(first.stderr)")
+        try execute(db, "DELETE FROM events WHERE position > 9")
+        let second = try CLI.run(["stats", "--db", db])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("statistics rebuilt from the log"), "\(second.stderr)")
+        #expect(second.stderr.contains("past the log's head 9"), "\(second.stderr)")
+    }
+
     /// Prices in two currencies are never added: statistics refuse the log
     /// (exit 65, a data error), naming the booking that brought the second.
     @Test func statisticsRefuseALogPricedInTwoCurrencies() throws {
