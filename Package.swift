@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CaseloadDomain", targets: ["CaseloadDomain"]),
         .library(name: "Caseload", targets: ["Caseload"]),
         .library(name: "CaseloadApplication", targets: ["CaseloadApplication"]),
+        .library(name: "CaseloadServer", targets: ["CaseloadServer"]),
         .executable(name: "caseload", targets: ["CaseloadCLI"]),
     ],
     dependencies: [
@@ -27,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // Only the server's tests use it (HummingbirdTesting builds it anyway): a streaming client for the feed.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.19.0"),
     ],
     targets: [
         // Debian's libsqlite3 (libsqlite3-dev), the embedded default store.
@@ -113,12 +119,28 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // The HTTP service (`caseload serve`): a hand-written Hummingbird router
+        // over the application, bearer tokens with roles, problem+json errors,
+        // a live feed, Prometheus metrics, and the OpenAPI document it serves.
+        .target(
+            name: "CaseloadServer",
+            dependencies: [
+                "CaseloadApplication", "EventStore", "CaseloadDomain", "CaseloadCoding",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: strict),
+
         // The `caseload` command: argument parsing and printing only; it reads
         // the environment and bootstraps logging, the library never does.
         .executableTarget(
             name: "CaseloadCLI",
             dependencies: [
-                "CaseloadApplication", "EventStore", "CaseloadDomain", "CaseloadCoding",
+                "CaseloadApplication", "CaseloadServer", "EventStore", "CaseloadDomain", "CaseloadCoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,6 +185,14 @@ let package = Package(
             name: "CaseloadTests",
             dependencies: [
                 "Caseload", "CaseloadApplication", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite", "CSQLite",
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CaseloadServerTests",
+            dependencies: [
+                "CaseloadServer", "CaseloadApplication", "EventStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -32,9 +32,60 @@ public struct CaseloadService: Sendable {
         _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
         correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
     ) async throws -> [RecordedEvent] {
+        try await run(
+            command, by: actor, at: time, commandID: commandID, correlationID: correlationID, causationID: causationID,
+            clientName: clientName
+        ).events
+    }
+
+    /// ``execute(_:by:at:commandID:correlationID:causationID:clientName:)``,
+    /// and whether the command id was already recorded (the events are then
+    /// the earlier run's). A recorded command id given with another command
+    /// (another type, subject, actor or time) throws `EventStoreError`
+    /// `idempotencyConflict`: a retry must repeat the command it retries.
+    public func run(
+        _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
+        correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
+    ) async throws -> (events: [RecordedEvent], alreadyAppended: Bool) {
         if let first = try await store.event(id: commandID) {
-            return try await recordedEvents(of: commandID, first: first)
+            try Self.check(first, repeats: command, by: actor, at: time, commandID: commandID)
+            return (try await recordedEvents(of: commandID, first: first), true)
         }
+        return (try await decideAndAppend(
+            command, by: actor, at: time, commandID: commandID, correlationID: correlationID, causationID: causationID,
+            clientName: clientName), false)
+    }
+
+    /// Throws unless `first`, recorded under `commandID`, is what `command`
+    /// by `actor` at `time` records first.
+    static func check(
+        _ first: RecordedEvent, repeats command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID
+    ) throws {
+        var differences: [String] = []
+        let type = command.firstEventType.rawValue
+        if first.type != type { differences.append("it recorded \(first.type), this command records \(type)") }
+        let subject = command.caseId ?? command.therapistId
+        if let subject, StreamName(parsing: first.stream.rawValue)?.id != subject {
+            differences.append("it concerned \(first.stream), this command \(subject)")
+        }
+        if first.metadata.actor != actor.description {
+            differences.append("it was given by \(first.metadata.actor), this one by \(actor)")
+        }
+        if first.metadata.occurredAt != time {
+            differences.append("it occurred at \(first.metadata.occurredAt.iso8601), this one at \(time.iso8601)")
+        }
+        guard differences.isEmpty else {
+            throw EventStoreError(
+                .idempotencyConflict,
+                "command id \(commandID.uuidString.lowercased()) was already used for another command: \(differences.joined(separator: "; "))",
+                stream: first.stream, position: first.position)
+        }
+    }
+
+    private func decideAndAppend(
+        _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
+        correlationID: UUID?, causationID: UUID?, clientName: String?
+    ) async throws -> [RecordedEvent] {
         for _ in 0..<maxAttempts {
             let streams = try await load(for: command)
             var events = try Rules.decide(

@@ -72,7 +72,8 @@ public struct StatisticsProjection: Sendable {
     /// later load can tell the log still holds that event), then the facts.
     static let stateTag: [UInt8] = Array("CLF2".utf8)
 
-    func save(_ facts: MarketplaceFacts) async throws {
+    /// Saves `facts` (folded from this log) as the projection's state.
+    public func save(_ facts: MarketplaceFacts) async throws {
         var hash = EventHash.genesis
         if facts.checkpoint > 0 {
             guard let event = try await store.read(LogQuery(after: facts.checkpoint - 1, limit: 1)).first,
@@ -171,6 +172,10 @@ public struct CaughtUpFacts: Sendable {
     public var facts: MarketplaceFacts
     /// Nil when a saved state was caught up (or there was none to distrust).
     public var rebuiltBecause: String?
+
+    public init(facts: MarketplaceFacts, rebuiltBecause: String?) {
+        (self.facts, self.rebuiltBecause) = (facts, rebuiltBecause)
+    }
 }
 
 /// How a replay reads the log: positions per chunk, and chunks read and

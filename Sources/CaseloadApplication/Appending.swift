@@ -8,11 +8,15 @@ public import struct Foundation.UUID
 /// What an import did, and the line that stopped one (with the error it met).
 public typealias ImportSummary = Caseload.ImportSummary
 public typealias ImportError = Caseload.ImportError
+/// A command that kept losing the race for its streams.
+public typealias CommandContentionError = Caseload.CommandContentionError
 
 /// What a domain command recorded.
 public struct CommandOutcome: Sendable, Hashable {
     /// The command's events as recorded (the earlier run's, for a retried command id).
     public var events: [RecordedEvent]
+    /// The command id was recorded before: nothing was appended now.
+    public var alreadyAppended: Bool
 }
 
 /// One line of `append` input, acknowledged once its append is durable.
@@ -48,24 +52,32 @@ extension Marketplace {
     /// marketplace's rules, appends (retrying on a concurrency conflict). A
     /// command id already recorded returns the events it recorded then.
     ///
-    /// Throws `DomainError` (a rule refused it), `EventStoreError`, or
-    /// `CommandContentionError`.
+    /// Throws `DomainError` (a rule refused it), `EventStoreError` (among
+    /// them `idempotencyConflict`: the command id was recorded for another
+    /// command), or `CommandContentionError`.
     @discardableResult
     public func execute(
         _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
         correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
     ) async throws -> CommandOutcome {
         try requireWritable("a command")
-        let events = try await CaseloadService(store: store).execute(
+        let (events, retried) = try await CaseloadService(store: store).run(
             command, by: actor, at: time, commandID: commandID, correlationID: correlationID, causationID: causationID,
             clientName: clientName)
-        return CommandOutcome(events: events)
+        return CommandOutcome(events: events, alreadyAppended: retried)
     }
 
     /// Appends raw events (store level: no domain rules), atomically.
     public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
         try requireWritable("an append")
         return try await store.append(appends)
+    }
+
+    /// Runs a command document (a front end's wire format, see ``CommandDocument``).
+    public func execute(_ document: CommandDocument) async throws -> CommandOutcome {
+        try await execute(
+            document.command, by: document.actor, at: document.occurredAt, commandID: document.commandID,
+            correlationID: document.correlationID, causationID: document.causationID, clientName: document.clientName)
     }
 
     /// Appends raw events from JSON Lines at `path` (`-` for standard input),

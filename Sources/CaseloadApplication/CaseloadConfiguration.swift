@@ -69,6 +69,11 @@ public struct CaseloadConfiguration: Sendable {
     /// 1 MiB), an append line a batch of them.
     public static let defaultMaxLineBytes = LineReader.defaultMaxLineBytes
     public var replay = ReplayTuning()
+    /// Keep the statistics' facts in memory between requests (a long-running
+    /// front end: the service): each read catches them up from where they
+    /// stopped to the log's head, never replays; they are saved on close.
+    /// Off, every read loads the saved state and catches it up (the CLI).
+    public var keepsFactsWarm = false
     /// Where the application says what it does (debug and info only).
     /// By default nothing is printed.
     public var logger = Logger(label: "caseload", factory: { _ in SwiftLogNoOpLogHandler() })

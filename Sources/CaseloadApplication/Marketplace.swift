@@ -24,6 +24,8 @@ import Logging
 public final class Marketplace: Sendable {
     public let configuration: CaseloadConfiguration
     let store: any EventStore
+    /// The statistics' facts in memory, when the configuration keeps them warm.
+    let warmFacts: WarmFacts?
     var logger: Logger { configuration.logger }
 
     /// Opens the log `configuration` names.
@@ -40,11 +42,27 @@ public final class Marketplace: Sendable {
     package init(store: any EventStore, configuration: CaseloadConfiguration) {
         self.store = store
         self.configuration = configuration
+        warmFacts =
+            configuration.keepsFactsWarm
+            ? WarmFacts(projection: StatisticsProjection(store: store, tuning: configuration.replay), logger: configuration.logger)
+            : nil
+    }
+
+    /// Brings the statistics' facts up to the head now (a service calls this
+    /// as it starts, so that its first request does not pay for it).
+    public func warmUp() async throws {
+        _ = try await warmFacts?.current()
+    }
+
+    /// How far the facts in memory reach (nil when they are not kept warm).
+    public var factsCheckpoint: Int64? {
+        get async { await warmFacts?.checkpoint }
     }
 
     /// Closes the log: waits for appends in flight, stops its threads (the
     /// store logs its writer's counts at debug level as it closes).
     public func close() async {
+        await warmFacts?.save()
         await store.close()
     }
 

@@ -88,6 +88,21 @@ extension Marketplace {
         return store.subscribe(from: query.after, query: query)
     }
 
+    /// Up to `limit` events after position `after` (of `types` only, when
+    /// given), in position order: one page of the log for a front end that
+    /// pages or feeds it.
+    public func events(after: Int64, limit: Int, types: Set<String>? = nil) async throws -> [RecordedEvent] {
+        var query = LogQuery(after: after, limit: limit)
+        query.types = types
+        return try await store.read(query)
+    }
+
+    /// Suspends until the head moves past `position` or `timeout` passes, and
+    /// returns the head then (a feed waits here between commits).
+    public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
+        try await store.waitForCommit(after: position, timeout: timeout)
+    }
+
     /// Checks the hash chain and, if `rules`, every event against the domain's rules.
     public func verify(rules: Bool = true, progress: LogIntegrity.Progress? = nil) async throws -> LogVerification {
         let (chain, problems) = try await LogIntegrity.check(store, rules: rules, progress: progress)

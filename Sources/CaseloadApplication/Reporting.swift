@@ -95,7 +95,8 @@ extension Marketplace {
         if let knownAt = time.knownAt {
             facts = try await projection.facts(knownAt: knownAt, progress: progress)
         } else {
-            let caught = try await projection.catchUp(progress: progress)
+            let caught: CaughtUpFacts
+            if let warmFacts { caught = try await warmFacts.current() } else { caught = try await projection.catchUp(progress: progress) }
             if let reason = caught.rebuiltBecause {
                 logger.info("statistics rebuilt from the log", metadata: ["reason": "\(reason)"])
                 configuration.notices?("statistics rebuilt from the log: \(reason)")

@@ -19,6 +19,7 @@ struct CaseloadCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, GenerateCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
             ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,
+            ServeCommand.self, TokenCommand.self,
         ])
 
     /// Logging is bootstrapped here, by the executable, never by a library.

@@ -66,11 +66,7 @@ struct HeadCommand: AsyncParsableCommand {
         switch format {
         case .json:
             var writer = JSONWriter()
-            writer.beginObject()
-            writer.key("position"); writer.int(head.position)
-            writer.key("hash"); writer.string(head.hash.hex)
-            writer.key("recordedAt"); writer.optionalString(head.recordedAt?.iso8601)
-            writer.endObject()
+            head.writeJSON(into: &writer)
             print(writer.text)
         case .text:
             print("position \(head.position)")
@@ -105,23 +101,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let chain = result.chain
         if json {
             var writer = JSONWriter()
-            writer.beginObject()
-            writer.key("holds"); writer.bool(result.problems.isEmpty)
-            writer.key("eventsChecked"); writer.int(chain.eventsChecked)
-            writer.key("firstBadPosition"); if let bad = chain.firstBadPosition { writer.int(bad) } else { writer.null() }
-            writer.key("headHash"); writer.string(chain.headHash.hex)
-            writer.key("rulesChecked"); writer.bool(!chainOnly)
-            writer.key("problems"); writer.beginArray()
-            for problem in result.problems {
-                writer.beginObject()
-                writer.key("position"); writer.int(problem.position)
-                writer.key("stream"); writer.string(problem.stream)
-                writer.key("kind"); writer.string(problem.kind.rawValue)
-                writer.key("message"); writer.string(problem.message)
-                writer.endObject()
-            }
-            writer.endArray()
-            writer.endObject()
+            result.writeJSON(into: &writer)
             print(writer.text)
         } else {
             if let bad = chain.firstBadPosition {
@@ -172,13 +152,7 @@ struct AppendCommand: AsyncParsableCommand {
         try await withApplication(lines.applied(to: store.configuration(create: true))) { app in
             _ = try await app.appendLines(from: file) { acknowledgement in
                 var writer = JSONWriter()
-                writer.beginObject()
-                writer.key("line"); writer.int(acknowledgement.line)
-                writer.key("outcome"); writer.string(acknowledgement.outcome == .appended ? "appended" : "alreadyAppended")
-                writer.key("positions"); writer.beginArray()
-                for position in acknowledgement.positions { writer.int(position) }
-                writer.endArray()
-                writer.endObject()
+                acknowledgement.writeJSON(into: &writer)
                 writer.bytes.append(0x0A)
                 FileHandle.standardOutput.write(Data(writer.bytes))
             }

@@ -29,6 +29,32 @@ public enum Command: Sendable, Hashable {
     case clearAntifraudFlag(caseId: String, explanation: String)
     case confirmAntifraudFlag(caseId: String, explanation: String)
 
+    /// The type of the first event the command records (its command id is that event's id).
+    public var firstEventType: EventType {
+        switch self {
+        case .joinTherapist: .therapistJoined
+        case .setCancellationPolicy: .cancellationPolicySet
+        case .recordProfileView: .profileViewed
+        case .openInquiry: .inquiryOpened
+        case .reply: .therapistReplied
+        case .bookSession: .sessionBooked
+        case .holdSession: .sessionHeld
+        case .cancelSession: .sessionCancelled
+        case .markMissed: .sessionMissed
+        case .endCase: .caseEnded
+        case .requestExclusion: .exclusionRequested
+        case .excludeChat: .chatExcluded
+        case .denyExclusion: .exclusionDenied
+        case .revokeExclusion: .exclusionRevoked
+        case .fileRefusal: .refusalFiled
+        case .resolveRefusal: .refusalResolved
+        case .raiseAntifraudFlag: .antifraudFlagRaised
+        case .disputeAntifraudFlag: .antifraudFlagDisputed
+        case .clearAntifraudFlag: .antifraudFlagCleared
+        case .confirmAntifraudFlag: .antifraudFlagConfirmed
+        }
+    }
+
     /// The case the command is about, for case commands.
     public var caseId: String? {
         switch self {

@@ -32,15 +32,23 @@ public struct AppendRequestLine: Sendable {
     public var append: StreamAppend
 
     /// Parses one line; `newID` supplies ids for events that give none.
-    public init(json: [UInt8], limits: EventStoreLimits = .default, newID: () -> UUID) throws {
-        var stream: StreamID?
+    /// `stream`, when given (an HTTP path names it), is the stream the line
+    /// need not name; a line that names another is refused.
+    public init(json: [UInt8], stream given: StreamID? = nil, limits: EventStoreLimits = .default, newID: () -> UUID) throws {
+        var stream = given
         var expected = ExpectedVersion.any
         var events: [NewEvent] = []
         try JSONScanner.withScanner(json) { scanner in
             var object = try scanner.beginObject()
             while let key = try scanner.nextKey(&object) {
                 switch key {
-                case "stream": stream = try StreamID(try scanner.readString(), limits: limits)
+                case "stream":
+                    let named = try StreamID(try scanner.readString(), limits: limits)
+                    if let given, named != given {
+                        throw EventStoreError(
+                            .invalidAppend, "the body names stream '\(named)', the path '\(given)'", stream: given)
+                    }
+                    stream = named
                 case "expected":
                     if try scanner.peekKind() == .number {
                         expected = try ExpectedVersion(parsing: String(try scanner.readInt()))

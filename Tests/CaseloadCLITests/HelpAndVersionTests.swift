@@ -115,7 +115,11 @@ import Testing
                 switch example.kind {
                 case .command:
                     commandExamples += 1
-                    let result = try CLI.shell(example.text, directory: folder)
+                    // The service runs until stopped: it is given 8 seconds,
+                    // then SIGTERM, after which it must stop cleanly (exit 0).
+                    let text = example.text.hasPrefix("caseload serve ")
+                        ? "timeout --preserve-status -s TERM 8 " + example.text : example.text
+                    let result = try CLI.shell(text, directory: folder)
                     #expect(result.status == 0, "caseload \(command) --help, example:\n\(example)\n\(result.stderr)")
                 case .json:
                     // A JSON example is one JSON Lines line shown over several.

@@ -1,0 +1,58 @@
+public import CaseloadCoding
+public import EventStore
+
+// The JSON every front end prints or serves for the application's own
+// results (the layers below write theirs: events, statistics, ratings,
+// audits), so that `caseload … --json` and the HTTP service agree byte for byte.
+
+extension LogHead {
+    /// `{"position": …, "hash": "…", "recordedAt": "…" | null}`
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("position"); writer.int(position)
+        writer.key("hash"); writer.string(hash.hex)
+        writer.key("recordedAt"); writer.optionalString(recordedAt?.iso8601)
+        writer.endObject()
+    }
+}
+
+extension LogVerification {
+    /// `{"holds", "eventsChecked", "firstBadPosition", "headHash", "rulesChecked", "problems": [{position, stream, kind, message}]}`
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("holds"); writer.bool(problems.isEmpty)
+        writer.key("eventsChecked"); writer.int(chain.eventsChecked)
+        writer.key("firstBadPosition"); if let bad = chain.firstBadPosition { writer.int(bad) } else { writer.null() }
+        writer.key("headHash"); writer.string(chain.headHash.hex)
+        writer.key("rulesChecked"); writer.bool(rulesChecked)
+        writer.key("problems"); writer.beginArray()
+        for problem in problems {
+            writer.beginObject()
+            writer.key("position"); writer.int(problem.position)
+            writer.key("stream"); writer.string(problem.stream)
+            writer.key("kind"); writer.string(problem.kind.rawValue)
+            writer.key("message"); writer.string(problem.message)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+    }
+}
+
+extension AppendResult.Outcome {
+    /// `appended`, or `alreadyAppended` for a retry of events already recorded.
+    public var name: String { self == .appended ? "appended" : "alreadyAppended" }
+}
+
+extension AppendAcknowledgement {
+    /// `{"line": …, "outcome": "appended" | "alreadyAppended", "positions": […]}`
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("line"); writer.int(line)
+        writer.key("outcome"); writer.string(outcome.name)
+        writer.key("positions"); writer.beginArray()
+        for position in positions { writer.int(position) }
+        writer.endArray()
+        writer.endObject()
+    }
+}
