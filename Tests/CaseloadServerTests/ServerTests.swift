@@ -223,6 +223,31 @@ struct ServerTests {
         }
     }
 
+    @Test("an import is all or nothing and names the bad line")
+    func importLines() async throws {
+        let server = try await TestServer.make()
+        try await server.withRouter { client in
+            let joined = #"{"type": "TherapistJoined", "occurredAt": "2024-02-26T08:00:00Z", "actor": "support:agent-7", "data": {"therapistId": "t-117"}}"#
+            let opened = #"{"type": "InquiryOpened", "occurredAt": "2024-03-01T09:30:00Z", "actor": "client:k1", "data": {"caseId": "c1", "clientId": "k1", "therapistId": "t-117", "format": "individual", "oneOff": false}}"#
+            let orphan = #"{"type": "InquiryOpened", "occurredAt": "2024-03-01T09:30:00Z", "actor": "client:k2", "data": {"caseId": "c2", "clientId": "k2", "therapistId": "t-404", "format": "individual", "oneOff": false}}"#
+            let ndjson: HTTPFields = [.contentType: "application/x-ndjson"]
+            let refused = try await client.execute(
+                uri: "/v1/import", method: .post, headers: server.headers(.backend).merging(ndjson),
+                body: ByteBuffer(string: [joined, opened, orphan].joined(separator: "\n")))
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect(refused.object["line"] as? Int == 3)
+            let empty = try await client.send(.get, "/v1/head", as: .backend, in: server)
+            #expect(empty.object["position"] as? Int == 0, "a refused import left events behind")
+
+            let imported = try await client.execute(
+                uri: "/v1/import", method: .post, headers: server.headers(.backend).merging(ndjson),
+                body: ByteBuffer(string: [joined, opened].joined(separator: "\n") + "\n"))
+            #expect(imported.status == .ok, "\(imported.text)")
+            #expect(imported.object["appended"] as? Int == 2)
+            #expect(imported.object["lastPosition"] as? Int == 2)
+        }
+    }
+
     @Test("a body over the limit is refused with 413")
     func bodyLimit() async throws {
         let server = try await TestServer.make(maxBodyBytes: 1024)

@@ -94,3 +94,11 @@ enum Commands {
             #"{"caseId": "\#(caseId)", "clientId": "\#(client)", "therapistId": "\#(therapist)"}"#)
     }
 }
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var merged = self
+        for field in other { merged[field.name] = field.value }
+        return merged
+    }
+}
