@@ -39,19 +39,22 @@ public enum BasementBootstrap {
         for index in evidence.indices { byTherapist[evidence[index].therapistId, default: []].append(index) }
         // Sorted, so the draws do not depend on a dictionary's order.
         let groups = byTherapist.sorted { $0.key < $1.key }.map(\.value)
-        var views: [StatisticsWindow: [String: Int]] = [:]
-        for window in windows { views[window] = facts.viewCounts(window, asOf: asOf) }
+        // What each case adds to each window, once: a draw only sums.
+        var byWindow: [StatisticsWindow: CaseByCaseStatistics] = [:]
+        for window in windows {
+            byWindow[window] = CaseByCaseStatistics(facts: facts, cases: evidence, window: window, asOf: asOf)
+        }
 
         var generator = SplitMix64(seed: seed)
         var counts = delisting.map { _ in [String: Int]() }
-        var drawn: [CaseFacts] = []
+        var drawn: [Int] = []
         drawn.reserveCapacity(evidence.count)
         for _ in 0..<draws {
             drawn.removeAll(keepingCapacity: true)
             for group in groups {
-                for _ in group.indices { drawn.append(evidence[group[Int.random(in: 0..<group.count, using: &generator)]]) }
+                for _ in group.indices { drawn.append(group[Int.random(in: 0..<group.count, using: &generator)]) }
             }
-            let source = ResampledStatistics(facts: facts, asOf: asOf, cases: drawn, views: views)
+            let source = ResampledStatistics(byWindow: byWindow, draw: drawn)
             // The draw's own statistics cannot fail: the source never throws.
             guard let results = try? RatingEngine.rate(delistingRules, source: source, asOf: asOf) else { continue }
             for (slot, result) in results.enumerated() {
@@ -68,13 +71,12 @@ public enum BasementBootstrap {
 
 /// One bootstrap draw's statistics.
 private struct ResampledStatistics: StatisticsSource {
-    let facts: MarketplaceFacts
-    let asOf: Timestamp
-    let cases: [CaseFacts]
-    let views: [StatisticsWindow: [String: Int]]
+    let byWindow: [StatisticsWindow: CaseByCaseStatistics]
+    let draw: [Int]
 
     func snapshot(_ window: StatisticsWindow) throws -> StatisticsSnapshot {
-        facts.snapshot(window, asOf: asOf, cases: cases, viewCounts: views[window] ?? facts.viewCounts(window, asOf: asOf))
+        // Every window the rules ask for was prepared.
+        byWindow[window]!.snapshot(of: draw)
     }
 }
 

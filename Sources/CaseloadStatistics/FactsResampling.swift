@@ -1,48 +1,111 @@
 package import CaseloadCoding
 
 // What a bootstrap over cases needs from the facts (issue 16: how sure a
-// basement is): statistics over a resampled list of cases, with the facts'
-// own therapists and profile views, and the view counts computed once rather
-// than once per draw (views are most of a log's events). Kept apart from
-// Statistics.swift so the one definition of a snapshot stays there: this file
-// only feeds it other cases.
+// basement is): statistics over resampled cases, cheaply. Every tally is a
+// sum over cases, so each case's contribution to a window is computed once
+// (by the statistics' own Accumulator) and a draw only adds contributions.
+// Kept apart from Statistics.swift, whose snapshot stays the one definition.
 
-extension MarketplaceFacts {
-    /// Each therapist's profile views in `window` as of `asOf` (therapists
-    /// with views only).
-    package func viewCounts(_ window: StatisticsWindow, asOf: Timestamp) -> [String: Int] {
-        let start = window.start(asOf: asOf)
-        var counts: [String: Int] = [:]
-        for (therapistId, times) in viewsStorage { counts[therapistId] = Self.count(times, after: start, upTo: asOf) }
-        return counts
-    }
+/// One window's statistics case by case: what each case of a list adds, so
+/// that any resample of the list (indices into it, repeats allowed) is
+/// summed into a snapshot without reading the cases again.
+package struct CaseByCaseStatistics: Sendable {
+    package let window: StatisticsWindow
+    let currency: CurrencyCode?
+    /// Every therapist a snapshot of the facts has a row for, sorted.
+    let therapistIds: [String]
+    /// Profile views per therapist (by index): views are not cases and are not resampled.
+    let views: [Int]
+    /// Per case of the list: its therapist's index and what it adds (its
+    /// median field holds the case's own first-response time, if any).
+    let therapistOfCase: [Int]
+    let contributions: [TherapistStatistics]
+    let hasResponses: Bool
 
-    /// Every therapist's statistics as ``snapshot(_:asOf:)`` counts them, but
-    /// over `cases` in place of the facts' own, with the view counts given
-    /// (``viewCounts(_:asOf:)`` of the same window): one draw of a bootstrap.
-    /// With the facts' own cases it is ``snapshot(_:asOf:)`` itself.
-    package func snapshot(
-        _ window: StatisticsWindow, asOf: Timestamp, cases: [CaseFacts], viewCounts: [String: Int]
-    ) -> StatisticsSnapshot {
+    /// `cases` (a subset of `facts.cases`) as `facts.snapshot(window, asOf:)` counts them.
+    package init(facts: MarketplaceFacts, cases: [CaseFacts], window: StatisticsWindow, asOf: Timestamp) {
+        self.window = window
+        currency = facts.currency
         let start = window.start(asOf: asOf)
         func inWindow(_ instant: Timestamp) -> Bool { (start.map { instant > $0 } ?? true) && instant <= asOf }
-        var rows: [String: Accumulator] = [:]
-        for therapistId in therapists.keys { rows[therapistId] = Accumulator(therapistId: therapistId) }
-        var platform = Accumulator(therapistId: "platform")
-        for (therapistId, count) in viewCounts {
-            rows[therapistId, default: Accumulator(therapistId: therapistId)].statistics.profileViews += count
-            platform.statistics.profileViews += count
+        // The rows a snapshot has: therapists who joined, were viewed, or have a case opened by asOf.
+        var ids = Set(facts.therapists.keys).union(facts.viewsStorage.keys)
+        for facts in facts.cases where facts.openedAt <= asOf { ids.insert(facts.therapistId) }
+        therapistIds = ids.sorted()
+        let index = Dictionary(uniqueKeysWithValues: therapistIds.enumerated().map { ($1, $0) })
+        var views = Array(repeating: 0, count: therapistIds.count)
+        for (therapistId, times) in facts.viewsStorage {
+            views[index[therapistId]!] = MarketplaceFacts.count(times, after: start, upTo: asOf)
         }
-        for facts in cases where facts.openedAt <= asOf {
-            var row = rows[facts.therapistId] ?? Accumulator(therapistId: facts.therapistId)
-            row.add(facts, window: window, inWindow: inWindow, asOf: asOf)
-            platform.add(facts, window: window, inWindow: inWindow, asOf: asOf)
-            rows[facts.therapistId] = row
+        self.views = views
+        var therapistOfCase: [Int] = []
+        var contributions: [TherapistStatistics] = []
+        var hasResponses = false
+        for facts in cases {
+            therapistOfCase.append(index[facts.therapistId] ?? 0)
+            var one = Accumulator(therapistId: "")
+            if facts.openedAt <= asOf { one.add(facts, window: window, inWindow: inWindow, asOf: asOf) }
+            one.statistics.medianFirstResponseSeconds = one.responseSeconds.first
+            hasResponses = hasResponses || !one.responseSeconds.isEmpty
+            contributions.append(one.statistics)
         }
-        let therapists = rows.values.map { $0.finished() }.sorted { $0.therapistId < $1.therapistId }
-        return StatisticsSnapshot(window: window, therapists: therapists, platform: platform.finished(), currency: currency)
+        self.therapistOfCase = therapistOfCase
+        self.contributions = contributions
+        self.hasResponses = hasResponses
     }
 
+    /// The snapshot of the cases at `draw` (indices into the list, repeats allowed).
+    package func snapshot(of draw: some Sequence<Int>) -> StatisticsSnapshot {
+        var rows = therapistIds.map { TherapistStatistics(therapistId: $0) }
+        var platform = TherapistStatistics(therapistId: "platform")
+        for (therapist, count) in views.enumerated() {
+            rows[therapist].profileViews = count
+            platform.profileViews += count
+        }
+        var responses: [[Double]] = hasResponses ? Array(repeating: [], count: rows.count) : []
+        var platformResponses: [Double] = []
+        for caseIndex in draw {
+            let contribution = contributions[caseIndex]
+            let therapist = therapistOfCase[caseIndex]
+            rows[therapist].addTallies(of: contribution)
+            platform.addTallies(of: contribution)
+            if let seconds = contribution.medianFirstResponseSeconds {
+                responses[therapist].append(seconds)
+                platformResponses.append(seconds)
+            }
+        }
+        if hasResponses {
+            for therapist in rows.indices { rows[therapist].medianFirstResponseSeconds = Accumulator.median(responses[therapist]) }
+            platform.medianFirstResponseSeconds = Accumulator.median(platformResponses)
+        }
+        return StatisticsSnapshot(window: window, therapists: rows, platform: platform, currency: currency)
+    }
+}
+
+extension TherapistStatistics {
+    /// Adds every tally of `other` (not the median).
+    mutating func addTallies(of other: TherapistStatistics) {
+        inquiries += other.inquiries
+        excludedInquiries += other.excludedInquiries
+        countedInquiries += other.countedInquiries
+        repliedInquiries += other.repliedInquiries
+        firstSessions += other.firstSessions
+        refusals += other.refusals
+        sessionsHeld += other.sessionsHeld
+        lateCancellations += other.lateCancellations
+        earlyCancellations += other.earlyCancellations
+        noShows += other.noShows
+        clientsWithSecondSession += other.clientsWithSecondSession
+        sessionRevenue += other.sessionRevenue
+        platformFees += other.platformFees
+        retainedClients += other.retainedClients
+        chargedSessionsOfRetainedClients += other.chargedSessionsOfRetainedClients
+        chargedSessions += other.chargedSessions
+        profileViews += other.profileViews
+    }
+}
+
+extension MarketplaceFacts {
     /// Whether a case adds anything to a window (start, asOf]: opened in it,
     /// or a session charged or cancelled in it. A case that does not
     /// is left out of a bootstrap's draws, which resample the evidence.

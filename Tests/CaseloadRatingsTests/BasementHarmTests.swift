@@ -132,13 +132,15 @@ import Testing
         #expect(results[0].basementOdds?.withConfidence == [])
     }
 
-    @Test func aDrawOfTheFactsOwnCasesIsTheirSnapshot() throws {
-        let facts = Self.history.facts
-        for days in [30, 90, 180] {
-            let window = StatisticsWindow(days: days)
+    @Test func aDrawOfEveryCaseOnceIsTheFactsOwnSnapshot() throws {
+        var history = Self.history
+        history.views("long", 40)
+        history.views("churn1", 12)
+        let facts = history.facts
+        for window in [StatisticsWindow(days: 30), StatisticsWindow(days: 90, honourExclusions: false), StatisticsWindow()] {
             let direct = facts.snapshot(window, asOf: HandMadeFacts.asOf)
-            let drawn = facts.snapshot(
-                window, asOf: HandMadeFacts.asOf, cases: facts.cases, viewCounts: facts.viewCounts(window, asOf: HandMadeFacts.asOf))
+            let byCase = CaseByCaseStatistics(facts: facts, cases: facts.cases, window: window, asOf: HandMadeFacts.asOf)
+            let drawn = byCase.snapshot(of: facts.cases.indices)
             #expect(drawn.therapists == direct.therapists)
             #expect(drawn.platform == direct.platform)
         }
