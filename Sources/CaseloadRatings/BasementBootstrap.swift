@@ -40,9 +40,10 @@ public enum BasementBootstrap {
         // Sorted, so the draws do not depend on a dictionary's order.
         let groups = byTherapist.sorted { $0.key < $1.key }.map(\.value)
         // What each case adds to each window, once: a draw only sums.
+        let medians = readsMedian(delistingRules)
         var byWindow: [StatisticsWindow: CaseByCaseStatistics] = [:]
         for window in windows {
-            byWindow[window] = CaseByCaseStatistics(facts: facts, cases: evidence, window: window, asOf: asOf)
+            byWindow[window] = CaseByCaseStatistics(facts: facts, cases: evidence, window: window, asOf: asOf, medians: medians)
         }
 
         var generator = SplitMix64(seed: seed)
@@ -66,6 +67,20 @@ public enum BasementBootstrap {
             probabilities[index] = counts[slot].mapValues { Double($0) / Double(draws) }
         }
         return probabilities
+    }
+}
+
+extension BasementBootstrap {
+    /// Whether any of `rules` reads the median first response (in a metric
+    /// or a minimum sample): only then do draws compute medians.
+    static func readsMedian(_ rules: [RatingRule]) -> Bool {
+        rules.contains { rule in
+            rule.metrics.contains { $0.statistic == .medianFirstResponseSeconds }
+                || rule.minimumSample.contains { sample in
+                    if case .statistic(.medianFirstResponseSeconds, _) = sample.subject { return true }
+                    return false
+                }
+        }
     }
 }
 

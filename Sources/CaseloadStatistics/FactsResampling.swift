@@ -22,8 +22,11 @@ package struct CaseByCaseStatistics: Sendable {
     let contributions: [TherapistStatistics]
     let hasResponses: Bool
 
-    /// `cases` (a subset of `facts.cases`) as `facts.snapshot(window, asOf:)` counts them.
-    package init(facts: MarketplaceFacts, cases: [CaseFacts], window: StatisticsWindow, asOf: Timestamp) {
+    /// `cases` (a subset of `facts.cases`) as `facts.snapshot(window, asOf:)`
+    /// counts them. Without `medians`, a snapshot leaves the median first
+    /// response undefined: sorting every therapist's response times in every
+    /// draw is most of a draw's cost, and no rule that does not read it needs it.
+    package init(facts: MarketplaceFacts, cases: [CaseFacts], window: StatisticsWindow, asOf: Timestamp, medians: Bool = true) {
         self.window = window
         currency = facts.currency
         let start = window.start(asOf: asOf)
@@ -46,7 +49,8 @@ package struct CaseByCaseStatistics: Sendable {
             var one = Accumulator(therapistId: "")
             if facts.openedAt <= asOf { one.add(facts, window: window, inWindow: inWindow, asOf: asOf) }
             one.statistics.medianFirstResponseSeconds = one.responseSeconds.first
-            hasResponses = hasResponses || !one.responseSeconds.isEmpty
+            if !medians { one.statistics.medianFirstResponseSeconds = nil }
+            hasResponses = hasResponses || one.statistics.medianFirstResponseSeconds != nil
             contributions.append(one.statistics)
         }
         self.therapistOfCase = therapistOfCase
@@ -55,7 +59,7 @@ package struct CaseByCaseStatistics: Sendable {
     }
 
     /// The snapshot of the cases at `draw` (indices into the list, repeats allowed).
-    package func snapshot(of draw: some Sequence<Int>) -> StatisticsSnapshot {
+    package func snapshot(of draw: [Int]) -> StatisticsSnapshot {
         var rows = therapistIds.map { TherapistStatistics(therapistId: $0) }
         var platform = TherapistStatistics(therapistId: "platform")
         for (therapist, count) in views.enumerated() {
@@ -64,14 +68,15 @@ package struct CaseByCaseStatistics: Sendable {
         }
         var responses: [[Double]] = hasResponses ? Array(repeating: [], count: rows.count) : []
         var platformResponses: [Double] = []
-        for caseIndex in draw {
-            let contribution = contributions[caseIndex]
-            let therapist = therapistOfCase[caseIndex]
-            rows[therapist].addTallies(of: contribution)
-            platform.addTallies(of: contribution)
-            if let seconds = contribution.medianFirstResponseSeconds {
-                responses[therapist].append(seconds)
-                platformResponses.append(seconds)
+        contributions.withUnsafeBufferPointer { contributions in
+            for caseIndex in draw {
+                let therapist = therapistOfCase[caseIndex]
+                rows[therapist].addTallies(of: contributions[caseIndex])
+                platform.addTallies(of: contributions[caseIndex])
+                if hasResponses, let seconds = contributions[caseIndex].medianFirstResponseSeconds {
+                    responses[therapist].append(seconds)
+                    platformResponses.append(seconds)
+                }
             }
         }
         if hasResponses {

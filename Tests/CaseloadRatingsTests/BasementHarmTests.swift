@@ -140,9 +140,16 @@ import Testing
         for window in [StatisticsWindow(days: 30), StatisticsWindow(days: 90, honourExclusions: false), StatisticsWindow()] {
             let direct = facts.snapshot(window, asOf: HandMadeFacts.asOf)
             let byCase = CaseByCaseStatistics(facts: facts, cases: facts.cases, window: window, asOf: HandMadeFacts.asOf)
-            let drawn = byCase.snapshot(of: facts.cases.indices)
+            let drawn = byCase.snapshot(of: Array(facts.cases.indices))
             #expect(drawn.therapists == direct.therapists)
             #expect(drawn.platform == direct.platform)
+            if window.days == nil { #expect(direct.platform.medianFirstResponseSeconds == 3600) }
+            // Without medians, every tally is the same and the median undefined.
+            let noMedians = CaseByCaseStatistics(facts: facts, cases: facts.cases, window: window, asOf: HandMadeFacts.asOf, medians: false)
+                .snapshot(of: Array(facts.cases.indices))
+            var expected = direct.platform
+            expected.medianFirstResponseSeconds = nil
+            #expect(noMedians.platform == expected)
         }
     }
 }
