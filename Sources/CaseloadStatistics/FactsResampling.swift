@@ -9,6 +9,10 @@ package import CaseloadCoding
 /// One window's statistics case by case: what each case of a list adds, so
 /// that any resample of the list (indices into it, repeats allowed) is
 /// summed into a snapshot without reading the cases again.
+///
+/// The tallies are kept flat, 17 integers a case, and summed in place: a
+/// draw adds a few thousand cases in each of a few windows, 200 times, and
+/// copying a whole ``TherapistStatistics`` per case was most of its cost.
 package struct CaseByCaseStatistics: Sendable {
     package let window: StatisticsWindow
     let currency: CurrencyCode?
@@ -16,11 +20,15 @@ package struct CaseByCaseStatistics: Sendable {
     let therapistIds: [String]
     /// Profile views per therapist (by index): views are not cases and are not resampled.
     let views: [Int]
-    /// Per case of the list: its therapist's index and what it adds (its
-    /// median field holds the case's own first-response time, if any).
+    /// Per case of the list: its therapist's index, whether it adds anything
+    /// to this window, what it adds (``width`` tallies from `case * width`),
+    /// and its own first-response time (only with medians).
     let therapistOfCase: [Int]
-    let contributions: [TherapistStatistics]
-    let hasResponses: Bool
+    let contributes: [Bool]
+    let tallies: [Int64]
+    let responseSeconds: [Double?]
+
+    static let width = 16
 
     /// `cases` (a subset of `facts.cases`) as `facts.snapshot(window, asOf:)`
     /// counts them. Without `medians`, a snapshot leaves the median first
@@ -42,71 +50,90 @@ package struct CaseByCaseStatistics: Sendable {
         }
         self.views = views
         var therapistOfCase: [Int] = []
-        var contributions: [TherapistStatistics] = []
-        var hasResponses = false
+        var contributes: [Bool] = []
+        var tallies: [Int64] = []
+        var responseSeconds: [Double?] = []
+        tallies.reserveCapacity(cases.count * Self.width)
         for facts in cases {
             therapistOfCase.append(index[facts.therapistId] ?? 0)
             var one = Accumulator(therapistId: "")
             if facts.openedAt <= asOf { one.add(facts, window: window, inWindow: inWindow, asOf: asOf) }
-            one.statistics.medianFirstResponseSeconds = one.responseSeconds.first
-            if !medians { one.statistics.medianFirstResponseSeconds = nil }
-            hasResponses = hasResponses || one.statistics.medianFirstResponseSeconds != nil
-            contributions.append(one.statistics)
+            let packed = Self.pack(one.statistics)
+            contributes.append(packed.contains { $0 != 0 })
+            tallies.append(contentsOf: packed)
+            if medians { responseSeconds.append(one.responseSeconds.first) }
         }
         self.therapistOfCase = therapistOfCase
-        self.contributions = contributions
-        self.hasResponses = hasResponses
+        self.contributes = contributes
+        self.tallies = tallies
+        self.responseSeconds = responseSeconds
     }
 
     /// The snapshot of the cases at `draw` (indices into the list, repeats allowed).
     package func snapshot(of draw: [Int]) -> StatisticsSnapshot {
-        var rows = therapistIds.map { TherapistStatistics(therapistId: $0) }
-        var platform = TherapistStatistics(therapistId: "platform")
-        for (therapist, count) in views.enumerated() {
-            rows[therapist].profileViews = count
-            platform.profileViews += count
-        }
-        var responses: [[Double]] = hasResponses ? Array(repeating: [], count: rows.count) : []
-        var platformResponses: [Double] = []
-        contributions.withUnsafeBufferPointer { contributions in
-            for caseIndex in draw {
-                let therapist = therapistOfCase[caseIndex]
-                rows[therapist].addTallies(of: contributions[caseIndex])
-                platform.addTallies(of: contributions[caseIndex])
-                if hasResponses, let seconds = contributions[caseIndex].medianFirstResponseSeconds {
-                    responses[therapist].append(seconds)
-                    platformResponses.append(seconds)
+        let width = Self.width
+        var sums = [Int64](repeating: 0, count: therapistIds.count * width)
+        var responses: [[Double]] = responseSeconds.isEmpty ? [] : Array(repeating: [], count: therapistIds.count)
+        tallies.withUnsafeBufferPointer { tallies in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for caseIndex in draw where contributes[caseIndex] {
+                    let row = therapistOfCase[caseIndex] * width
+                    let from = caseIndex * width
+                    for k in 0..<width { sums[row + k] += tallies[from + k] }
                 }
             }
         }
-        if hasResponses {
-            for therapist in rows.indices { rows[therapist].medianFirstResponseSeconds = Accumulator.median(responses[therapist]) }
-            platform.medianFirstResponseSeconds = Accumulator.median(platformResponses)
+        if !responseSeconds.isEmpty {
+            for caseIndex in draw { if let seconds = responseSeconds[caseIndex] { responses[therapistOfCase[caseIndex]].append(seconds) } }
         }
+        // The platform is every case: the sum of the rows.
+        var total = [Int64](repeating: 0, count: width)
+        var rows: [TherapistStatistics] = []
+        rows.reserveCapacity(therapistIds.count)
+        for (therapist, id) in therapistIds.enumerated() {
+            let row = sums[(therapist * width)..<((therapist + 1) * width)]
+            for (k, value) in row.enumerated() { total[k] += value }
+            var statistics = Self.unpack(row, therapistId: id)
+            statistics.profileViews = views[therapist]
+            if !responseSeconds.isEmpty { statistics.medianFirstResponseSeconds = Accumulator.median(responses[therapist]) }
+            rows.append(statistics)
+        }
+        var platform = Self.unpack(total[...], therapistId: "platform")
+        platform.profileViews = views.reduce(0, +)
+        if !responseSeconds.isEmpty { platform.medianFirstResponseSeconds = Accumulator.median(responses.flatMap { $0 }) }
         return StatisticsSnapshot(window: window, therapists: rows, platform: platform, currency: currency)
     }
-}
 
-extension TherapistStatistics {
-    /// Adds every tally of `other` (not the median).
-    mutating func addTallies(of other: TherapistStatistics) {
-        inquiries += other.inquiries
-        excludedInquiries += other.excludedInquiries
-        countedInquiries += other.countedInquiries
-        repliedInquiries += other.repliedInquiries
-        firstSessions += other.firstSessions
-        refusals += other.refusals
-        sessionsHeld += other.sessionsHeld
-        lateCancellations += other.lateCancellations
-        earlyCancellations += other.earlyCancellations
-        noShows += other.noShows
-        clientsWithSecondSession += other.clientsWithSecondSession
-        sessionRevenue += other.sessionRevenue
-        platformFees += other.platformFees
-        retainedClients += other.retainedClients
-        chargedSessionsOfRetainedClients += other.chargedSessionsOfRetainedClients
-        chargedSessions += other.chargedSessions
-        profileViews += other.profileViews
+    /// The tallies a case adds, in a fixed order (views are not a case's).
+    static func pack(_ s: TherapistStatistics) -> [Int64] {
+        [
+            Int64(s.inquiries), Int64(s.excludedInquiries), Int64(s.countedInquiries), Int64(s.repliedInquiries),
+            Int64(s.firstSessions), Int64(s.refusals), Int64(s.sessionsHeld), Int64(s.lateCancellations),
+            Int64(s.earlyCancellations), Int64(s.noShows), Int64(s.clientsWithSecondSession), Int64(s.sessionRevenue),
+            Int64(s.platformFees), Int64(s.retainedClients), Int64(s.chargedSessionsOfRetainedClients), Int64(s.chargedSessions),
+        ]
+    }
+
+    static func unpack(_ t: ArraySlice<Int64>, therapistId: String) -> TherapistStatistics {
+        var s = TherapistStatistics(therapistId: therapistId)
+        let t = Array(t)
+        s.inquiries = Int(t[0])
+        s.excludedInquiries = Int(t[1])
+        s.countedInquiries = Int(t[2])
+        s.repliedInquiries = Int(t[3])
+        s.firstSessions = Int(t[4])
+        s.refusals = Int(t[5])
+        s.sessionsHeld = Int(t[6])
+        s.lateCancellations = Int(t[7])
+        s.earlyCancellations = Int(t[8])
+        s.noShows = Int(t[9])
+        s.clientsWithSecondSession = Int(t[10])
+        s.sessionRevenue = t[11]
+        s.platformFees = t[12]
+        s.retainedClients = Int(t[13])
+        s.chargedSessionsOfRetainedClients = Int(t[14])
+        s.chargedSessions = Int(t[15])
+        return s
     }
 }
 
