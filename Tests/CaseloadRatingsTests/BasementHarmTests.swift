@@ -95,6 +95,20 @@ import Testing
         #expect(results[1].rows.allSatisfy { $0.pBasement == nil } && results[1].basementOdds == nil)
     }
 
+    @Test func compareCarriesTheHarmAndPBasementIntoItsJSONAndReport() throws {
+        let results = try rated(["monetary-conversion", "fair"], analysis: RatingAnalysis(draws: 50, seed: 2))
+        let comparison = RatingComparison.compare(results)
+        let json = comparison.json()
+        #expect(json.contains(#""sentence":"monetary-conversion as of 2025-06-30 would tell 4 clients in ongoing therapy to leave, 2 of them after 10+ sessions (3 after 5+)""#))
+        #expect(json.contains(#""ongoingClients":{"clients":4,"after5Sessions":3,"after10Sessions":2}"#))
+        #expect(json.contains(#""pBasement":{"monetary-conversion":"#))
+        let page = RatingReport.html(comparison)
+        #expect(page.contains("monetary-conversion as of 2025-06-30 would tell 4 clients in ongoing therapy to leave"))
+        #expect(page.contains("fair as of 2025-06-30 has no basement"))
+        let csv = results[0].csv()
+        #expect(csv.hasPrefix("therapistId,rank,score,tier,basement,reason,feesPerSession,pBasement,ongoingClients,ongoingAfter5Sessions,ongoingAfter10Sessions\n"))
+    }
+
     @Test func theBootstrapIsDeterministicForASeed() throws {
         let history = Self.history
         let rules = try ["monetary-conversion", "platform-standard"].map { try #require(RatingRule.builtin(named: $0)) }
