@@ -172,6 +172,7 @@ struct CompareCommand: AsyncParsableCommand {
         }
         let odds = zip(comparison.labels, comparison.results).map { basementOddsLines($1, label: $0) }.joined()
         if !odds.isEmpty { out += "How sure each basement is (P(basement), a bootstrap over cases):\n\(odds)\n" }
+        out += basementTables(comparison)
         out += "Kendall's tau-b between rankings (1 = same order, 0 = unrelated, -1 = reversed):\n"
         for correlation in comparison.correlations {
             out += "  \(correlation.first) vs \(correlation.second): \(correlation.tauB.map { String(fixed: $0, 3) } ?? "–") over \(correlation.therapists) therapists ranked under both\n"
@@ -200,6 +201,30 @@ struct CompareCommand: AsyncParsableCommand {
                         + withOdds.map { probability(therapist.pBasement[$0]) })
             }
             out += StatisticsReport.render(table, rightAligned: Set(1..<table[0].count))
+        }
+        return out
+    }
+
+    /// Each bootstrapped rule's basement: rank, P(basement) and clients in
+    /// ongoing therapy, the least certain first (at most 20 rows a rule).
+    static func basementTables(_ comparison: RatingComparison) -> String {
+        var out = ""
+        for (index, result) in comparison.results.enumerated() where result.basementOdds != nil {
+            let rows = result.rows.filter(\.basement).sorted {
+                ($0.pBasement ?? 0, $0.rank ?? .max) < ($1.pBasement ?? 0, $1.rank ?? .max)
+            }
+            guard !rows.isEmpty else { continue }
+            out += "basement under \(comparison.labels[index]), least certain first:\n"
+            var table = [["therapist", "rank", "P(basement)", "ongoing", "10+ sessions"]]
+            for row in rows.prefix(20) {
+                table.append([
+                    row.therapistId, row.rank.map(String.init) ?? "–", probability(row.pBasement),
+                    row.ongoing.map { String($0.clients) } ?? "–", row.ongoing.map { String($0.after10Sessions) } ?? "–",
+                ])
+            }
+            out += StatisticsReport.render(table, rightAligned: [1, 2, 3, 4])
+            if rows.count > 20 { out += "  … \(rows.count - 20) more (--csv or --json for all)\n" }
+            out += "\n"
         }
         return out
     }

@@ -131,14 +131,19 @@ extension JSONWriter {
 extension RatingComparison {
     /// One line per therapist: `therapistId`, then for each rule
     /// `<rule>:rank`, `<rule>:shift` (from the first rule; not for the first),
-    /// `<rule>:score`, `<rule>:tier`, `<rule>:basement`.
+    /// `<rule>:score`, `<rule>:tier`, `<rule>:basement`. When analysed
+    /// (``RatingAnalysis``), also `<rule>:pBasement` after each rule's
+    /// columns, and `ongoingClients` last.
     public func csv() -> String {
+        let analysed = results.contains { $0.harm != nil }
         var header = ["therapistId"]
         for (index, label) in labels.enumerated() {
             header.append("\(label):rank")
             if index > 0 { header.append("\(label):shift") }
             header += ["\(label):score", "\(label):tier", "\(label):basement"]
+            if analysed { header.append("\(label):pBasement") }
         }
+        if analysed { header.append("ongoingClients") }
         var table = CSVTable(header: header)
         for therapist in therapists {
             var line = [therapist.therapistId]
@@ -146,7 +151,9 @@ extension RatingComparison {
                 line.append(CSVTable.field(therapist.ranks[index]))
                 if index > 0 { line.append(CSVTable.field(therapist.shift(to: index))) }
                 line += [CSVTable.field(therapist.scores[index]), therapist.tiers[index] ?? "", String(therapist.basement[index])]
+                if analysed { line.append(CSVTable.field(therapist.pBasement[index])) }
             }
+            if analysed { line.append(String(therapist.ongoing?.clients ?? 0)) }
             table.append(line)
         }
         return table.text
