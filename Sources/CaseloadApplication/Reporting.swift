@@ -123,21 +123,37 @@ extension Marketplace {
     }
 
     /// Every therapist rated and ranked under `rule`.
+    ///
+    /// `analysis` adds each therapist's clients in ongoing therapy, the
+    /// basement's harm and P(basement) (issue 16).
     public func ratings(
-        under rule: RatingRule, time: ReportTime = ReportTime(), progress: StatisticsProjection.Progress? = nil
+        under rule: RatingRule, time: ReportTime = ReportTime(), analysis: RatingAnalysis = RatingAnalysis(),
+        progress: StatisticsProjection.Progress? = nil
     ) async throws -> RatingsResult {
+        try Self.validate(analysis)
         let (facts, asOf) = try await facts(time, progress: progress)
-        let result = try RatingEngine.rate(rule, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
-        return RatingsResult(rule: rule, asOf: asOf, ratings: result)
+        var results = [try RatingEngine.rate(rule, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)]
+        analysis.apply(to: &results, facts: facts, asOf: asOf)
+        return RatingsResult(rule: rule, asOf: asOf, ratings: results[0])
+    }
+
+    static func validate(_ analysis: RatingAnalysis) throws {
+        if analysis.ongoingWithinDays < 1 {
+            throw ApplicationError(.invalidArgument, "ongoing therapy needs a window of 1 day or more, not \(analysis.ongoingWithinDays)")
+        }
+        if analysis.draws < 0 { throw ApplicationError(.invalidArgument, "draws are 0 or more, not \(analysis.draws)") }
     }
 
     /// Rankings under `rules` (two or more; the first is the reference) compared.
     public func compare(
-        _ rules: [RatingRule], time: ReportTime = ReportTime(), progress: StatisticsProjection.Progress? = nil
+        _ rules: [RatingRule], time: ReportTime = ReportTime(), analysis: RatingAnalysis = RatingAnalysis(),
+        progress: StatisticsProjection.Progress? = nil
     ) async throws -> ComparisonResult {
         guard rules.count >= 2 else { throw ApplicationError(.invalidArgument, "give at least two rules to compare") }
+        try Self.validate(analysis)
         let (facts, asOf) = try await facts(time, progress: progress)
-        let results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
+        var results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
+        analysis.apply(to: &results, facts: facts, asOf: asOf)
         return ComparisonResult(asOf: asOf, comparison: RatingComparison.compare(results))
     }
 

@@ -292,6 +292,12 @@ public enum AuditReport {
             rows.append(["total", String(e.viewsByDay.reduce(0) { $0 + $1.views })])
             text += render(rows, rightAligned: [1])
         }
+        if !e.ongoingClients.isEmpty {
+            text += "\(AuditText.count(e.ongoingClients.count, "client")) in ongoing therapy (a session held or booked in the last \(e.ongoingWithinDays) days): a platform delisting \(e.therapistId) would tell them to leave\n"
+            var rows = [["client", "sessions", "cases"]]
+            for client in e.ongoingClients { rows.append([client.clientId, String(client.sessions), client.caseIds.joined(separator: ", ")]) }
+            text += render(rows, rightAligned: [1])
+        }
         return text
     }
 
@@ -299,7 +305,8 @@ public enum AuditReport {
     /// "windowStart", "honourExclusions", "honourRefusals", "feeModel",
     /// "value", "numerator", "denominator", "cases": [{"caseId", "clientId",
     /// "openedAt", "rematchedFrom", "value" | "numerator", "denominator",
-    /// "counts", "why"}], "viewsByDay": [{"day", "views"}], "viewsRole"}`.
+    /// "counts", "why"}], "viewsByDay": [{"day", "views"}], "viewsRole",
+    /// "ongoingWithinDays", "ongoingClients": [{"clientId", "sessions", "caseIds"}]}`.
     public static func json(_ explanation: MetricExplanation) -> String {
         let e = explanation
         var writer = JSONWriter(capacity: 256 * (e.cases.count + e.viewsByDay.count + 1))
@@ -357,6 +364,17 @@ public enum AuditReport {
         }
         writer.endArray()
         writer.key("viewsRole"); writer.optionalString(e.viewsRole?.rawValue)
+        writer.key("ongoingWithinDays"); writer.int(e.ongoingWithinDays)
+        writer.key("ongoingClients")
+        writer.beginArray()
+        for client in e.ongoingClients {
+            writer.beginObject()
+            writer.key("clientId"); writer.string(client.clientId)
+            writer.key("sessions"); writer.int(client.sessions)
+            writer.key("caseIds"); strings(client.caseIds, into: &writer)
+            writer.endObject()
+        }
+        writer.endArray()
         writer.endObject()
         return writer.text
     }

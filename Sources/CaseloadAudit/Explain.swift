@@ -68,6 +68,11 @@ public struct MetricExplanation: Sendable, Hashable {
     /// Views per day in the window, for profileViews and profileEfficiency.
     public var viewsByDay: [ViewsOnDay]
     public var viewsRole: ViewsRole?
+    /// The therapist's clients in ongoing therapy as of `asOf` (a session
+    /// held or booked in the last ``ongoingWithinDays`` days): whom a
+    /// platform delisting the therapist would tell to leave (issue 16).
+    public var ongoingClients: [OngoingClient] = []
+    public var ongoingWithinDays = OngoingTherapy.defaultWithinDays
 }
 
 /// Explains one therapist's figures for one window and as-of date.
@@ -92,6 +97,9 @@ public struct StatisticsExplainer: Sendable {
     let cases: [ExplainedCase]
     let views: [ViewsOnDay]
     let windowStart: Timestamp?
+    /// The therapist's clients in ongoing therapy as of `asOf`.
+    public let ongoingClients: [OngoingClient]
+    public let ongoingWithinDays: Int
 
     /// Every figure `explain` takes apart: the published ones and the
     /// derived ones rating rules use.
@@ -102,7 +110,7 @@ public struct StatisticsExplainer: Sendable {
     ///   explained from the facts alone.
     public init(
         facts: MarketplaceFacts, therapistId: String, window: StatisticsWindow, asOf: Timestamp,
-        records: [String: CaseRecord] = [:]
+        records: [String: CaseRecord] = [:], ongoingWithinDays: Int = OngoingTherapy.defaultWithinDays
     ) throws {
         guard let row = facts.snapshot(window, asOf: asOf).therapists.first(where: { $0.therapistId == therapistId })
         else {
@@ -128,6 +136,8 @@ public struct StatisticsExplainer: Sendable {
             perDay[AuditText.day(time), default: 0] += 1
         }
         views = perDay.sorted { $0.key < $1.key }.map { ViewsOnDay(day: $0.key, views: $0.value) }
+        self.ongoingWithinDays = ongoingWithinDays
+        ongoingClients = OngoingTherapy.clients(of: therapistId, in: facts, asOf: asOf, withinDays: ongoingWithinDays)
     }
 
     /// The figure named `name` taken apart, as the `Metric` overload does, for a
@@ -148,7 +158,8 @@ public struct StatisticsExplainer: Sendable {
         var explanation = MetricExplanation(
             therapistId: therapistId, metric: metric, kind: metric.kind, definition: metric.definition, asOf: asOf,
             window: window, windowStart: windowStart, value: figure.value, numerator: figure.numerator,
-            denominator: figure.denominator, cases: [], viewsByDay: [], viewsRole: nil)
+            denominator: figure.denominator, cases: [], viewsByDay: [], viewsRole: nil, ongoingClients: ongoingClients,
+            ongoingWithinDays: ongoingWithinDays)
         // Views are the one tally no case holds: they come per day, as the value or the denominator.
         if metric.tally == .profileViews {
             explanation.viewsByDay = views

@@ -49,7 +49,12 @@ private let platformStandard = """
       180, weighted equally. The equal weights, the minimum sample (10 counted
       inquiries in 90 days and 100 profile views in 30) and the tiers are
       Caseload's reading: the platform does not publish them. The bottom 10%
-      of ranked therapists is the basement.
+      of ranked therapists is the basement. Unranked means listed without a
+      rank (too little evidence to judge), never delisted. The minimum
+      sample counts new inquiries and views, not the clients retention rests
+      on, so a therapist whose practice is full of long-term clients (few or
+      no new inquiries) is left unranked, and with no inquiry at all has no
+      conversion: the platform's own figure, kept as it is (see fair).
     source: >-
       Rozmova help centre, "Which pre-session inquiries are removed from a
       specialist's statistics, and which are not" (seeds/001): exclusions and
@@ -102,7 +107,10 @@ private let monetaryConversion = """
       chats and refused cases count, as the essay's aggregator did not honour
       them. The bottom 10% is the basement, whose therapists such platforms
       delisted. The 90-day window and the minimum of 5 charged sessions are
-      Caseload's assumptions: the essay gives neither.
+      Caseload's assumptions: the essay gives neither. The minimum counts the
+      evidence the score divides by (charged sessions), so a full long-term
+      practice is ranked, and ranked low. Unranked means listed without a
+      rank, never delisted.
     source: >-
       A therapist's essay on aggregators, published on B17 (seeds/000):
       aggregator "A" ranked therapists by "monetary conversion" under a fee of
@@ -130,8 +138,11 @@ private let returnRate = """
       Clients with a second session divided by clients with a first, over 180
       days, with refused cases left out (a refusal after the first session is
       a professional decision, not a lost client). Ranked only from 5 such
-      clients: below that one client decides the figure. No tiers and no
-      basement: a view for analysts, not a rule to delist anyone by.
+      clients: below that one client decides the figure. The minimum counts
+      the clients the figure divides by, not new inquiries, so a full
+      long-term practice is ranked. Unranked means listed without a rank,
+      never delisted. No tiers and no basement: a view for analysts, not a
+      rule to delist anyone by.
     source: >-
       Issue 4 (Caseload), from the retention statistics of DOMAIN.md and the
       refusal rules of the Rozmova help centre (seeds/001).
@@ -150,36 +161,40 @@ private let returnRate = """
 private let fair = """
     name: fair
     description: >-
-      Built so that long-term therapy is not punished. Conversion to a first
-      session (90 days) is taken at the lower bound of its 95% Wilson
-      interval, so a therapist with few inquiries (often one whose practice
-      is full of long-term clients) is ordered by what the sample proves
-      rather than lifted or sunk by luck. Retention, sessions per client over
-      180 days, is shrunk toward the platform's with the weight of 5 clients,
-      so a handful of clients cannot swing it. Both are relative to the
-      platform (1 = average) and weigh equally, and retention counts up to
-      twice the platform's: beyond that it says which kind of therapy a
-      therapist practises (long-term work or short courses), not how well.
-      Exclusions and refusals are honoured. There is no basement: a lower
-      confidence bound is the right tool to order therapists and the wrong one
-      to delist them, since a small sample has a low bound without being bad
-      (delisting would need the upper bound to be low), and delisting tells
-      clients in ongoing therapy to leave, the harm the essay describes. The
-      conversion term sits below 1 for small samples by design, so the
-      above-average tier asks for a score of 1 all the same.
+      Built so that long-term therapy is not punished. Its minimum sample
+      counts the evidence its score rests on: 3 clients seen in the last 180
+      days (converted, not refused). New inquiries are not asked for: a
+      therapist whose practice is full of long-term clients has few or none,
+      yet plenty of evidence about retention. Both figures are shrunk toward
+      the platform's, so small samples are ordered by what they prove
+      without a hard cut: conversion to a first session (90 days) as if every
+      therapist had 10 more inquiries converting at the platform's rate (with
+      no inquiry at all it is the platform's, neither reward nor penalty),
+      and sessions per client (180 days) as if they had 5 more
+      platform-average clients. A lower confidence bound is not used for
+      conversion: it has no value without inquiries and sinks a few of them,
+      which is exactly the full practice. Both are relative to the platform
+      (1 = average) and weigh equally; retention counts up to twice the
+      platform's: beyond that it says which kind of therapy a therapist
+      practises, not how well. Exclusions and refusals are honoured.
+      Unranked means listed without a rank (too little evidence to judge),
+      never delisted. There is no basement: delisting tells clients in
+      ongoing therapy to leave, the harm the essay describes, and no score
+      built on a few dozen cases is sure enough for that.
     source: >-
       Caseload's proposal in answer to the essay on aggregator ratings
       (seeds/000), with the exclusion and refusal rules of the Rozmova help
-      centre (seeds/001); the Wilson (1927) score interval; shrinkage toward
-      the platform mean as in empirical-Bayes rating.
+      centre (seeds/001); shrinkage toward the platform mean as in
+      empirical-Bayes rating. Issue 16 redesigned it: its earlier minimum of
+      5 new inquiries in 90 days left full long-term practices unranked.
     honourExclusions: true
     honourRefusals: true
     metrics:
       conversion:
         statistic: conversionToFirstSession
         windowDays: 90
-        estimator: wilsonLower
-        z: 1.96
+        estimator: shrunk
+        priorWeight: 10
         relativeToPlatform: true
       retention:
         statistic: sessionsPerClient
@@ -189,8 +204,8 @@ private let fair = """
         relativeToPlatform: true
     score: (conversion + min(retention, 2)) / 2
     minimumSample:
-      metric: conversion   # counted inquiries in the last 90 days
-      atLeast: 5
+      metric: retention   # clients seen in the last 180 days
+      atLeast: 3
     tiers:
       - name: above-average
         minScore: 1

@@ -1,3 +1,5 @@
+public import CaseloadStatistics
+
 /// Ratings of the same therapists under several rules, side by side: who
 /// moves, who enters and who leaves the basement, and how far the rankings
 /// agree (Kendall's tau-b).
@@ -53,7 +55,8 @@ public struct RatingComparison: Sendable {
             let ranks = rows.map { $0?.rank }
             return TherapistComparison(
                 therapistId: id, ranks: ranks, scores: rows.map { $0?.score }, tiers: rows.map { $0?.tier },
-                basement: rows.map { $0?.basement ?? false })
+                basement: rows.map { $0?.basement ?? false }, pBasement: rows.map { $0?.pBasement },
+                ongoing: rows.lazy.compactMap { $0?.ongoing }.first)
         }
         therapists.sort { a, b in
             let ra = a.ranks.first.flatMap { $0 } ?? .max, rb = b.ranks.first.flatMap { $0 } ?? .max
@@ -103,13 +106,22 @@ public struct TherapistComparison: Sendable, Hashable {
     public var scores: [Double?]
     public var tiers: [String?]
     public var basement: [Bool]
+    /// P(basement) under each rule; nil where not estimated or the rule has no basement.
+    public var pBasement: [Double?]
+    /// The therapist's clients in ongoing therapy (the same under every rule); nil when not counted.
+    public var ongoing: OngoingCount?
 
-    public init(therapistId: String, ranks: [Int?], scores: [Double?], tiers: [String?], basement: [Bool]) {
+    public init(
+        therapistId: String, ranks: [Int?], scores: [Double?], tiers: [String?], basement: [Bool], pBasement: [Double?] = [],
+        ongoing: OngoingCount? = nil
+    ) {
         self.therapistId = therapistId
         self.ranks = ranks
         self.scores = scores
         self.tiers = tiers
         self.basement = basement
+        self.pBasement = pBasement.isEmpty ? ranks.map { _ in nil } : pBasement
+        self.ongoing = ongoing
     }
 
     /// Places moved up from the first rule to rule `index` (rank under the

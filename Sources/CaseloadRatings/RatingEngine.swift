@@ -17,6 +17,13 @@ public struct RatingRow: Sendable, Hashable {
     public var reason: String?
     /// The therapist's value of every metric of the rule, in the rule's order.
     public var metrics: [MetricFigure]
+    /// The share of bootstrap draws in which the rule put the therapist in
+    /// its basement (``BasementBootstrap``); nil when not estimated or the
+    /// rule has no basement.
+    public var pBasement: Double?
+    /// The therapist's clients in ongoing therapy as of the rating's date
+    /// (``OngoingTherapy``); nil when not counted.
+    public var ongoing: OngoingCount?
 
     public init(
         therapistId: String, rank: Int?, score: Double?, tier: String? = nil, basement: Bool = false,
@@ -52,6 +59,11 @@ public struct RatingResult: Sendable {
     public var rows: [RatingRow]
     /// The platform's raw figure for each metric's statistic over its window.
     public var platform: [MetricFigure]
+    /// The clients in ongoing therapy the basement would tell to leave; nil
+    /// until counted (``RatingAnalysis``).
+    public var harm: BasementHarm?
+    /// How sure the basement is; nil until estimated (``RatingAnalysis``).
+    public var basementOdds: BasementOdds?
 
     public init(rule: RatingRule, asOf: Timestamp?, rows: [RatingRow], platform: [MetricFigure]) {
         self.rule = rule

@@ -1,4 +1,5 @@
 import CaseloadCoding
+import CaseloadStatistics
 
 // CSV (RFC 4180 quoting, "\n" line ends, empty for null) and compact JSON
 // (CaseloadCoding's JSONWriter, keys in a fixed order) for ratings and
@@ -8,20 +9,39 @@ import CaseloadCoding
 extension RatingResult {
     /// One line per row: `therapistId,rank,score,tier,basement,reason`, then
     /// one column per metric of the rule.
+    ///
+    /// When the rating was analysed (``RatingAnalysis``), four more columns
+    /// follow: `pBasement` (empty for a rule without a basement),
+    /// `ongoingClients`, `ongoingAfter5Sessions`, `ongoingAfter10Sessions`.
     public func csv() -> String {
-        var table = CSVTable(header: ["therapistId", "rank", "score", "tier", "basement", "reason"] + rule.metrics.map(\.name))
+        let analysed = harm != nil
+        var header = ["therapistId", "rank", "score", "tier", "basement", "reason"] + rule.metrics.map(\.name)
+        if analysed { header += ["pBasement", "ongoingClients", "ongoingAfter5Sessions", "ongoingAfter10Sessions"] }
+        var table = CSVTable(header: header)
         for row in rows {
-            table.append([
+            var line = [
                 row.therapistId, CSVTable.field(row.rank), CSVTable.field(row.score), row.tier ?? "", String(row.basement),
                 row.reason ?? "",
-            ] + row.metrics.map { CSVTable.field($0.value) })
+            ] + row.metrics.map { CSVTable.field($0.value) }
+            if analysed {
+                let ongoing = row.ongoing ?? OngoingCount()
+                line += [
+                    CSVTable.field(row.pBasement), String(ongoing.clients), String(ongoing.after5Sessions),
+                    String(ongoing.after10Sessions),
+                ]
+            }
+            table.append(line)
         }
         return table.text
     }
 
     /// A JSON array of rows, ordered by rank:
     /// `{"therapistId", "rank", "score", "tier", "basement", "reason", "metrics": {name: value}}`
-    /// with `null` for what is undefined.
+    /// with `null` for what is undefined. When the rating was analysed
+    /// (``RatingAnalysis``), each row also has `"pBasement"` (null for a rule
+    /// without a basement) and `"ongoingClients": {"clients",
+    /// "after5Sessions", "after10Sessions"}`: the basement's harm is the sum
+    /// over its rows.
     public func json() -> String {
         var writer = JSONWriter(capacity: 128 * rows.count + 2)
         writer.beginArray()
@@ -46,6 +66,12 @@ extension RatingResult {
                 writer.optionalDouble(figure.value)
             }
             writer.endObject()
+            if harm != nil {
+                writer.key("pBasement")
+                writer.optionalDouble(row.pBasement)
+                writer.key("ongoingClients")
+                writer.ongoing(row.ongoing ?? OngoingCount())
+            }
             writer.endObject()
         }
         writer.endArray()
@@ -53,17 +79,71 @@ extension RatingResult {
     }
 }
 
+extension JSONWriter {
+    /// `{"clients", "after5Sessions", "after10Sessions"}`.
+    mutating func ongoing(_ count: OngoingCount) {
+        beginObject()
+        key("clients")
+        int(count.clients)
+        key("after5Sessions")
+        int(count.after5Sessions)
+        key("after10Sessions")
+        int(count.after10Sessions)
+        endObject()
+    }
+
+    /// A rule's harm and basement odds, as keys of the object being written.
+    mutating func analysis(_ result: RatingResult) {
+        if let harm = result.harm {
+            key("harm")
+            beginObject()
+            key("hasBasement")
+            bool(harm.hasBasement)
+            key("withinDays")
+            int(harm.withinDays)
+            key("basementTherapists")
+            int(harm.therapists)
+            key("ongoingClients")
+            ongoing(harm.clients)
+            key("sentence")
+            string(harm.sentence)
+            endObject()
+        }
+        if let odds = result.basementOdds {
+            key("basementOdds")
+            beginObject()
+            key("draws")
+            int(odds.draws)
+            key("seed")
+            // A number, unless too large for JSON readers that parse into Int64.
+            if odds.seed <= UInt64(Int64.max) { int(Int64(odds.seed)) } else { string(String(odds.seed)) }
+            for (name, ids) in [("byChance", odds.byChance), ("withConfidence", odds.withConfidence)] {
+                key(name)
+                beginArray()
+                for id in ids { string(id) }
+                endArray()
+            }
+            endObject()
+        }
+    }
+}
+
 extension RatingComparison {
     /// One line per therapist: `therapistId`, then for each rule
     /// `<rule>:rank`, `<rule>:shift` (from the first rule; not for the first),
-    /// `<rule>:score`, `<rule>:tier`, `<rule>:basement`.
+    /// `<rule>:score`, `<rule>:tier`, `<rule>:basement`. When analysed
+    /// (``RatingAnalysis``), also `<rule>:pBasement` after each rule's
+    /// columns, and `ongoingClients` last.
     public func csv() -> String {
+        let analysed = results.contains { $0.harm != nil }
         var header = ["therapistId"]
         for (index, label) in labels.enumerated() {
             header.append("\(label):rank")
             if index > 0 { header.append("\(label):shift") }
             header += ["\(label):score", "\(label):tier", "\(label):basement"]
+            if analysed { header.append("\(label):pBasement") }
         }
+        if analysed { header.append("ongoingClients") }
         var table = CSVTable(header: header)
         for therapist in therapists {
             var line = [therapist.therapistId]
@@ -71,7 +151,9 @@ extension RatingComparison {
                 line.append(CSVTable.field(therapist.ranks[index]))
                 if index > 0 { line.append(CSVTable.field(therapist.shift(to: index))) }
                 line += [CSVTable.field(therapist.scores[index]), therapist.tiers[index] ?? "", String(therapist.basement[index])]
+                if analysed { line.append(CSVTable.field(therapist.pBasement[index])) }
             }
+            if analysed { line.append(String(therapist.ongoing?.clients ?? 0)) }
             table.append(line)
         }
         return table.text
@@ -99,14 +181,20 @@ extension RatingComparison {
 
     /// The whole comparison as one JSON object:
     /// ```
-    /// {"rules": [{"name", "description", "source", "asOf", "ranked", "unranked"}],
+    /// {"rules": [{"name", "description", "source", "asOf", "ranked", "unranked",
+    ///             "harm"?: {"hasBasement", "withinDays", "basementTherapists",
+    ///                       "ongoingClients": {"clients", "after5Sessions", "after10Sessions"}, "sentence"},
+    ///             "basementOdds"?: {"draws", "seed", "byChance": [...], "withConfidence": [...]}}],
     ///  "therapists": [{"therapistId", "ranks": {rule: n|null}, "shifts": {rule: n|null},
     ///                  "scores": {rule: x|null}, "tiers": {rule: s|null}, "basement": {rule: bool}}],
     ///  "basementChanges": [{"from", "to", "entering": [...], "leaving": [...], "staying": [...]}],
     ///  "kendallTau": [{"rules": [a, b], "therapists": n, "tauB": x|null}]}
     /// ```
     /// Rules are keyed by their labels; `shifts` leaves out the first rule.
+    /// When analysed (``RatingAnalysis``), each therapist also has
+    /// `"pBasement": {rule: x|null}` and `"ongoingClients"`.
     public func json() -> String {
+        let analysed = results.contains { $0.harm != nil }
         var writer = JSONWriter(capacity: 256 * therapists.count + 1024)
         writer.beginObject()
         writer.key("rules")
@@ -125,6 +213,7 @@ extension RatingComparison {
             writer.int(result.rankedCount)
             writer.key("unranked")
             writer.int(result.rows.count - result.rankedCount)
+            writer.analysis(result)
             writer.endObject()
         }
         writer.endArray()
@@ -170,6 +259,17 @@ extension RatingComparison {
                 writer.bool(therapist.basement[index])
             }
             writer.endObject()
+            if analysed {
+                writer.key("pBasement")
+                writer.beginObject()
+                for (index, label) in labels.enumerated() {
+                    writer.key(label)
+                    writer.optionalDouble(therapist.pBasement[index])
+                }
+                writer.endObject()
+                writer.key("ongoingClients")
+                writer.ongoing(therapist.ongoing ?? OngoingCount())
+            }
             writer.endObject()
         }
         writer.endArray()

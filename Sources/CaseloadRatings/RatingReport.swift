@@ -20,6 +20,7 @@ public enum RatingReport {
         page.line("<body>")
         page.line("<h1>\(escape(title))</h1>")
         summary(comparison, into: &page)
+        harm(comparison, into: &page)
         rules(comparison, into: &page)
         page.line("<h2>Rank shifts</h2>")
         page.line(slopegraph(comparison))
@@ -43,6 +44,30 @@ public enum RatingReport {
             text += " Shifts and basement changes are measured from the first rule, <strong>\(escape(first))</strong>."
         }
         page.line("<p class=\"lead\">\(text)</p>")
+    }
+
+    /// Per rule, the clients in ongoing therapy its basement would tell to
+    /// leave, and who is in the basement by chance or with confidence (issue
+    /// 16); nothing when the comparison was not analysed.
+    private static func harm(_ comparison: RatingComparison, into page: inout Page) {
+        let analysed = zip(comparison.labels, comparison.results).filter { $1.harm != nil }
+        guard let first = analysed.first?.1.harm else { return }
+        page.line("<h2>The harm: clients in ongoing therapy told to leave</h2>")
+        page.line("<p>A client is in ongoing therapy with a session held or booked in the last \(first.withinDays) days.</p>")
+        page.line("<ul class=\"harm\">")
+        for (label, result) in analysed {
+            guard var harm = result.harm else { continue }
+            harm.rule = label
+            var item = escape(harm.sentence)
+            if let odds = result.basementOdds {
+                item += "; in the basement by chance (P&nbsp;&lt;&nbsp;0.5 over \(odds.draws) draws): "
+                item += odds.byChance.isEmpty ? "nobody" : odds.byChance.map(escape).joined(separator: ", ")
+                item += "; with confidence (P&nbsp;≥&nbsp;0.95): "
+                item += odds.withConfidence.isEmpty ? "nobody" : odds.withConfidence.map(escape).joined(separator: ", ")
+            }
+            page.line("<li>\(item)</li>")
+        }
+        page.line("</ul>")
     }
 
     private static func rules(_ comparison: RatingComparison, into page: inout Page) {

@@ -7,10 +7,12 @@ import CaseloadCoding
 ///
 /// Format 3 added the facts' currency (once, in the header: the facts hold
 /// one) and whether each charged session has a price; a format-2 state is
-/// refused and the projection rebuilds it from the log.
+/// refused and the projection rebuilds it from the log. Format 4 added when
+/// a case ended and when its sessions were booked (issue 16: who is in
+/// ongoing therapy as of a date).
 public enum FactsCodec {
     static let magic: [UInt8] = Array("CLF".utf8)
-    public static let formatVersion: UInt8 = 3
+    public static let formatVersion: UInt8 = 4
 
     public static func encode(_ facts: MarketplaceFacts) -> [UInt8] {
         var out = Writer()
@@ -67,6 +69,9 @@ public enum FactsCodec {
                 out.optionalTime(span.until)
             }
             out.optionalTime(c.refusedAt)
+            out.optionalTime(c.endedAt)
+            out.int(Int64(c.bookedAt.count))
+            for time in c.bookedAt { out.time(time) }
             out.int(Int64(c.pending.count))
             for p in c.pending {
                 out.string(p.sessionId)
@@ -82,6 +87,7 @@ public enum FactsCodec {
         for (_, times) in facts.viewsStorage { size += 80 + times.count * 4 }
         for c in facts.cases {
             size += 3 * 72 + 8 * 4 + 80
+            size += 17 + c.bookedAt.count * 8
             size += c.charged.count * 18 + c.uncharged.count * 8 + c.exclusions.count * 17 + c.pending.count * 80
         }
         return size
@@ -141,6 +147,8 @@ public enum FactsCodec {
                 c.exclusions.append(ExclusionSpan(from: try input.time(), until: try input.optionalTime()))
             }
             c.refusedAt = try input.optionalTime()
+            c.endedAt = try input.optionalTime()
+            for _ in 0..<(try input.count()) { c.bookedAt.append(try input.time()) }
             for _ in 0..<(try input.count()) {
                 c.pending.append(.init(sessionId: try input.string(), price: try price(try input.int())))
             }

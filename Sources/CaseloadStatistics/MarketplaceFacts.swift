@@ -99,6 +99,12 @@ public struct CaseFacts: Sendable, Hashable {
     public var uncharged: [Timestamp] = []
     public var exclusions: [ExclusionSpan] = []
     public var refusedAt: Timestamp?
+    /// When the case ended (the client decided not to continue), if it has.
+    public var endedAt: Timestamp?
+    /// When each session was booked (the booking's time, not the session's),
+    /// in log order: "in ongoing therapy" asks whether a session was held or
+    /// booked lately (``OngoingTherapy``).
+    public var bookedAt: [Timestamp] = []
     /// Prices of sessions booked but not yet settled.
     var pending: [PendingSession] = []
 
@@ -205,7 +211,7 @@ public struct MarketplaceFacts: Sendable, Equatable {
     /// The event types the facts read; a replay may skip decoding the rest.
     public static let relevantTypes: Set<String> = [
         "TherapistJoined", "ProfileViewed", "InquiryOpened", "TherapistReplied", "SessionBooked", "SessionHeld",
-        "SessionCancelled", "SessionMissed", "ChatExcluded", "ExclusionRevoked", "RefusalFiled",
+        "SessionCancelled", "SessionMissed", "ChatExcluded", "ExclusionRevoked", "RefusalFiled", "CaseEnded",
     ]
 
     /// Folds one event in. Throws for a price in a second currency (see
@@ -227,6 +233,7 @@ public struct MarketplaceFacts: Sendable, Equatable {
             guard let index = caseIndex[e.caseId] else { break }
             let price = try price(e.price, caseId: e.caseId, position: position)
             cases[index].pending.append(.init(sessionId: e.sessionId, price: price))
+            cases[index].bookedAt.append(at)
         case .sessionHeld(let e):
             update(e.caseId) { facts in
                 facts.charged.append(ChargedSession(at: at, price: facts.settle(e.sessionId), kind: .held))
@@ -254,6 +261,8 @@ public struct MarketplaceFacts: Sendable, Equatable {
             }
         case .refusalFiled(let e):
             update(e.caseId) { facts in if facts.refusedAt == nil { facts.refusedAt = at } }
+        case .caseEnded(let e):
+            update(e.caseId) { facts in if facts.endedAt == nil { facts.endedAt = at } }
         default:
             break
         }

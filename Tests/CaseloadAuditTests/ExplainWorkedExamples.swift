@@ -163,7 +163,25 @@ struct Part: Equatable, CustomStringConvertible {
             c5     2024-03-13          0            1  counted, not converted
             c6     2024-03-21          1            1  converted by a charged no-show on 2024-03-25
             total                      2            4
+            1 client in ongoing therapy (a session held or booked in the last 30 days): a platform delisting t1 would tell them to leave
+            client  sessions  cases
+            k6             2  c6
 
             """)
+    }
+
+    /// Of t1's clients as of 2024-04-30, only k6 is in ongoing therapy: c6
+    /// converted, was neither refused nor ended, and had a charged late
+    /// cancellation on 2024-04-09 (within 30 days); its two charged sessions
+    /// are the no-show and that late cancellation. c1 was refused; the
+    /// others never had a session. Within 7 days nobody is (k6's last
+    /// booking was on 2024-04-11).
+    @Test func explainListsTheClientsInOngoingTherapyADelistingWouldTellToLeave() async throws {
+        let e = try await explain("sessionsHeld")
+        #expect(e.ongoingClients == [OngoingClient(therapistId: "t1", clientId: "k6", caseIds: ["c6"], sessions: 2)])
+        let s = try await WorkedHistory.build()
+        let week = try StatisticsExplainer(
+            facts: try await s.facts(), therapistId: "t1", window: StatisticsWindow(), asOf: Self.asOf, ongoingWithinDays: 7)
+        #expect(week.ongoingClients.isEmpty)
     }
 }

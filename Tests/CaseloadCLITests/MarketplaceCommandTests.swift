@@ -89,11 +89,17 @@ let marketplaceLines: [String] = [
         let ratings = try CLI.run(["ratings", "--db", db, "--rules", "fair", "--json"])
         #expect(ratings.status == 0, "\(ratings.stderr)")
         #expect(ratings.stdout.contains(#""therapistId":"t1""#))
+        #expect(ratings.stdout.contains(#""ongoingClients":{"clients":"#), "issue 16: clients in ongoing therapy per therapist")
+        let table = try CLI.run(["ratings", "--db", db, "--rules", "platform-standard"])
+        #expect(table.stdout.contains("P(basement)"))
+        #expect(table.stdout.contains("platform-standard as of 2024-"), "the harm, in words: \(table.stdout)")
 
         let html = scratch.path("report.html")
         let compare = try CLI.run(["compare", "--db", db, "--rules", "platform-standard", "--rules", "fair", "--html", html])
         #expect(compare.status == 0, "\(compare.stderr)")
         #expect(compare.stdout.contains("Kendall"))
+        #expect(compare.stdout.contains("fair as of 2024-"))
+        #expect(compare.stdout.contains("has no basement: it tells no client to leave"))
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg"))
 

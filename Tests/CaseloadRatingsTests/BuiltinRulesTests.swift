@@ -51,18 +51,29 @@ import Testing
         #expect(rule.basement == nil)
     }
 
-    @Test func fairUsesAWilsonBoundAndShrinkageRelativeToThePlatformAndHasNoBasement() throws {
+    @Test func fairShrinksBothFiguresTowardThePlatformCountsClientsAsItsSampleAndHasNoBasement() throws {
         let rule = try #require(RatingRule.builtin(named: "fair"))
         #expect(rule.honourExclusions && rule.honourRefusals)
         #expect(rule.metrics == [
             RatingMetric(
-                name: "conversion", statistic: .conversionToFirstSession, windowDays: 90, estimator: .wilsonLower(z: 1.96),
+                name: "conversion", statistic: .conversionToFirstSession, windowDays: 90, estimator: .shrunk(priorWeight: 10),
                 relativeToPlatform: true),
             RatingMetric(
                 name: "retention", statistic: .sessionsPerClient, windowDays: 180, estimator: .shrunk(priorWeight: 5),
                 relativeToPlatform: true),
         ])
+        // The sample is the clients retention divides by, never new inquiries.
+        #expect(rule.minimumSample == [MinimumSample(.metric("retention"), atLeast: 3)])
         #expect(rule.basement == nil)
+    }
+
+    @Test func everyBuiltinSaysThatUnrankedMeansListedWithoutARankNeverDelisted() throws {
+        for name in RatingRule.builtinNames {
+            let rule = try #require(RatingRule.builtin(named: name))
+            let text = rule.description
+            #expect(text.contains("Unranked means listed without a"), "\(name)")
+            #expect(text.contains("never delisted"), "\(name)")
+        }
     }
 
     /// The point of the product: the same therapists under the rule the essay
@@ -88,11 +99,12 @@ import Testing
     /// avg 1, long 0.571429 → long is last of 10, and the bottom 10% (one
     /// therapist) is the basement.
     ///
-    /// fair: conversion = Wilson lower bound ÷ 0.557692; retention = shrunk
-    /// (sessions + 5·5) ÷ (clients + 5) ÷ 5, counted up to 2; score = mean.
-    /// - long: Wilson(6/8) = 0.409270 → 0.733863; (120 + 25) ÷ 11 = 13.1818 → 2.636 → 2; score 1.366932
-    /// - churn: Wilson(30/40) = 0.598057 → 1.072379; (60 + 25) ÷ 35 = 2.428571 → 0.485714; score 0.779047
-    /// - avg: Wilson(10/20) = 0.299295 → 0.536667; (50 + 25) ÷ 15 = 5 → 1; score 0.768333
+    /// fair: conversion shrunk with 10 platform-rate inquiries, ÷ the
+    /// platform's p = 116/208; retention = shrunk (sessions + 5·5) ÷ (clients
+    /// + 5) ÷ 5, counted up to 2; score = mean.
+    /// - long: (6 + 10p) ÷ 18 ÷ p = 301/261 = 1.153257; (120 + 25) ÷ 11 ÷ 5 = 2.636 → 2; score 823/522 = 1.576628
+    /// - avg: (10 + 10p) ÷ 30 ÷ p = 27/29 = 0.931034; (50 + 25) ÷ 15 ÷ 5 = 1; score 28/29 = 0.965517
+    /// - churn: (30 + 10p) ÷ 50 ÷ p = 37/29 = 1.275862; (60 + 25) ÷ 35 ÷ 5 = 17/35; score 894/1015 = 0.880788
     @Test func aLongTermTherapistRanksLastUnderMonetaryConversionAndFirstUnderFair() throws {
         var therapists = [
             therapist("churn", inquiries: 40, firstSessions: 30, retained: 30, secondSessions: 30, retainedSessions: 60, charged: 60, fees: 234_000),
@@ -120,20 +132,21 @@ import Testing
         #expect(underFair.rank == 1)
         #expect(!underFair.basement)
         #expect(underFair.tier == "above-average")
-        #expect(abs(underFair.score! - 1.366932) < 1e-6)
-        #expect(results[1].row(for: "churn")?.rank == 2)
-        #expect(abs(results[1].row(for: "churn")!.score! - 0.779047) < 1e-6)
-        #expect(results[1].row(for: "avg-1")?.rank == 3)
-        #expect(abs(results[1].row(for: "avg-1")!.score! - 0.768333) < 1e-6)
+        #expect(abs(underFair.score! - 823.0 / 522.0) < 1e-12)
+        #expect(results[1].row(for: "avg-1")?.rank == 2)
+        #expect(abs(results[1].row(for: "avg-1")!.score! - 28.0 / 29.0) < 1e-12)
+        #expect(results[1].row(for: "churn")?.rank == 10)
+        #expect(abs(results[1].row(for: "churn")!.score! - 894.0 / 1015.0) < 1e-12)
 
         let comparison = RatingComparison.compare(results)
         #expect(comparison.basementChanges == [
             BasementChange(from: "monetary-conversion", to: "fair", entering: [], leaving: ["long"], staying: []),
         ])
         #expect(comparison.therapists.first { $0.therapistId == "long" }?.shift(to: 1) == 9)
-        // 17 pairs are not tied in either ranking (the 8 averages tie in both):
-        // churn–avg ×8 agree; long–avg ×8 and churn–long disagree: (8 − 9) ÷ √(17 · 17).
-        #expect(abs(try #require(comparison.correlations.first?.tauB) - (-1.0 / 17.0)) < 1e-12)
+        // 17 pairs are not tied in either ranking (the 8 averages tie in both),
+        // and fair reverses every one of them: churn–avg ×8, long–avg ×8,
+        // churn–long: (0 − 17) ÷ √(17 · 17).
+        #expect(abs(try #require(comparison.correlations.first?.tauB) - (-1.0)) < 1e-12)
         // The two rules share no window (different honour flags), so three snapshots.
         #expect(source.windowsAsked.count == 3)
     }

@@ -72,7 +72,7 @@ import Testing
         var facts = MarketplaceFacts()
         try book(&facts, case: "c1", "UAH", position: 1)
         var bytes = FactsCodec.encode(facts)
-        #expect(FactsCodec.formatVersion == 3)
+        #expect(FactsCodec.formatVersion == 4)
         bytes[3] = 2
         #expect(throws: FactsCodecError.self) { try FactsCodec.decode(bytes) }
     }
