@@ -117,7 +117,7 @@ import Testing
                     commandExamples += 1
                     // The service runs until stopped: it is given 8 seconds,
                     // then SIGTERM, after which it must stop cleanly (exit 0).
-                    let text = example.text.hasPrefix("caseload serve ")
+                    let text = example.text.trimmingCharacters(in: .whitespaces).hasPrefix("caseload serve ")
                         ? "timeout --preserve-status -s TERM 8 " + example.text : example.text
                     let result = try CLI.shell(text, directory: folder)
                     #expect(result.status == 0, "caseload \(command) --help, example:\n\(example)\n\(result.stderr)")
