@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// Issue 15, defect 1: no value the log accepts, no row edited by hand and
+/// no option makes a later command trap.
+@Suite(.serialized) struct ExtremeValues {
+    /// Runs `caseload arguments` through the shell, so that a trap shows as
+    /// its shell status (128 + the signal: 132 for SIGILL), not as a signal number.
+    func status(_ arguments: [String], in scratch: borrowing Scratch) throws -> (status: Int, output: String) {
+        let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
+        let result = try CLI.shell("caseload \(quoted) >/dev/null 2>err.txt; echo $?; cat err.txt", directory: scratch.url)
+        let lines = result.stdout.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        return (Int(lines.first ?? "") ?? -1, lines.count > 1 ? String(lines[1]) : "")
+    }
+
+    func importedMarketplace(_ scratch: borrowing Scratch) throws -> String {
+        let db = scratch.path("m.sqlite")
+        let file = scratch.path("history.jsonl")
+        try Data((marketplaceLines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try CLI.run(["import", "--db", db, file]).status == 0)
+        return db
+    }
+
+    @Test(arguments: [
+        ["stats", "--days", "106751992"], ["stats", "--days", "0"], ["stats", "--days", "-5"],
+        ["explain", "--therapist", "t1", "--metric", "conversionToFirstSession", "--days", "200000000"],
+    ])
+    func aWindowOutsideTheContractsYearsIsAUsageErrorNamingDays(_ arguments: [String]) throws {
+        let scratch = try Scratch()
+        let db = try importedMarketplace(scratch)
+        let result = try status(arguments + ["--db", db], in: scratch)
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.output.contains("--days"), "\(result.output)")
+    }
+
+    @Test func theLongestWindowIsAccepted() throws {
+        let scratch = try Scratch()
+        let db = try importedMarketplace(scratch)
+        #expect(try status(["stats", "--db", db, "--days", "3652059"], in: scratch).status == 0)
+    }
+
+    /// The issue's import repros are refused at the boundary, naming line and field.
+    @Test(arguments: [
+        (#""occurredAt":"2024-03-02T09:00:00Z""#, #""occurredAt":"0000-01-01T00:00:00+00:01""#, "occurredAt"),
+        (#""amount":300000"#, #""amount":1000000000000000000"#, "price.amount"),
+    ])
+    func anImportOutsideTheRangesIsRefusedNamingLineAndField(_ from: String, _ to: String, _ field: String) throws {
+        let scratch = try Scratch()
+        let file = scratch.path("history.jsonl")
+        var lines = marketplaceLines
+        lines[4] = lines[4].replacingOccurrences(of: from, with: to)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let result = try status(["import", "--db", scratch.path("m.sqlite"), file], in: scratch)
+        #expect(result.status == 1, "\(result.output)")  // a line the contract refuses, as any bad line
+        #expect(result.output.contains("line 5"), "\(result.output)")
+        #expect(result.output.contains(field), "\(result.output)")
+    }
+
+    /// Rows edited with SQL past what the contract allows: every command
+    /// answers (with figures, or an error naming the problem), none traps.
+    @Test(arguments: [
+        "occurred_at = -9223372036854775807", "occurred_at = 9223372036854775807", "recorded_at = -9223372036854775807",
+        "payload = replace(payload, '300000', '1000000000000000000')",
+        "payload = replace(payload, '2024-03-05T10:00:00Z', '0000-01-01T00:00:00+00:01')",
+    ])
+    func aRowEditedPastTheRangesCrashesNoCommand(_ edit: String) throws {
+        let scratch = try Scratch()
+        let db = try importedMarketplace(scratch)
+        try execute(db, "UPDATE events SET \(edit) WHERE position = 5")
+        for command in [
+            ["verify"], ["verify", "--json"], ["log"], ["log", "--json"], ["head"], ["stats"], ["stats", "--days", "90"],
+            ["stats", "--days", "3652059", "--as-of", "9999-12-31"], ["ratings"], ["audit", "actor", "client:k1"],
+            ["audit", "case", "c1"], ["audit", "exclusions"],
+            ["explain", "--therapist", "t1", "--metric", "platformFees"],
+        ] {
+            let result = try status(command + ["--db", db], in: scratch)
+            #expect((0..<128).contains(result.status), "\(command) after \(edit): \(result.status) \(result.output)")
+        }
+    }
+}
