@@ -77,4 +77,22 @@ import Testing
             #expect((0..<128).contains(result.status), "\(command) after \(edit): \(result.status) \(result.output)")
         }
     }
+
+    /// `append` is store level (no domain rules), but an event of the
+    /// contract's types passes the event decoder: the issue's price is refused
+    /// there too, naming the line and the field; a type of one's own still appends.
+    @Test func appendRefusesAContractEventOutsideTheRangesNamingLineAndField() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("a.sqlite")
+        let booked = #"{"stream":"case-c1","events":[{"type":"SessionBooked","actor":"client:k1","occurredAt":"2024-03-02T09:00:00Z","data":{"caseId":"c1","price":{"amount":1000000000000000000,"currency":"UAH"},"scheduledStart":"2024-03-05T10:00:00Z","sessionId":"s1"}}]}"#
+        let input = [appendLine(stream: "case-1", tag: "a", count: 1), booked].joined(separator: "\n")
+        let result = try CLI.run(["append", "--db", db, "-"], input: input)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("line 2"), "\(result.stderr)")
+        #expect(result.stderr.contains("price.amount"), "\(result.stderr)")
+        #expect(try CLI.run(["head", "--db", db]).stdout.hasPrefix("position 1"))
+        let early = #"{"stream":"x-1","events":[{"type":"Marked","actor":"system:t","occurredAt":"0000-01-01T00:00:00+00:01","data":{}}]}"#
+        let refused = try CLI.run(["append", "--db", db, "-"], input: early)
+        #expect(refused.status != 0 && refused.stderr.contains("0001-01-01"), "\(refused.stderr)")
+    }
 }
