@@ -95,4 +95,19 @@ import Testing
         let refused = try CLI.run(["append", "--db", db, "-"], input: early)
         #expect(refused.status != 0 && refused.stderr.contains("0001-01-01"), "\(refused.stderr)")
     }
+
+    /// The generator's options are usage errors naming the option, also
+    /// when together they would run past the contract's last year.
+    @Test(arguments: [
+        (["generate", "--jsonl", "g.jsonl", "--start", "9999-01-01", "--months", "600"], "--months"),
+        (["generate", "--jsonl", "g.jsonl", "--months", "9223372036854775807"], "--months"),
+        (["demo", "--db", "d.sqlite", "--months", "100000"], "--months"),
+        (["demo", "--db", "d.sqlite", "--therapists", "0"], "--therapists"),
+    ])
+    func generatorOptionsOutsideTheirRangesAreUsageErrors(_ arguments: [String], _ option: String) throws {
+        let scratch = try Scratch()
+        let result = try status(arguments, in: scratch)
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.output.contains(option), "\(result.output)")
+    }
 }
