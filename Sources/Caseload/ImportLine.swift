@@ -83,23 +83,34 @@ public struct ImportLine: Sendable {
             }
             var object = try scanner.beginObject()
             while let key = try scanner.nextKey(&object) {
-                try seen.insert(key, scanner)
                 switch key {
-                case "type": type = try scanner.readString()
+                case "type":
+                    try seen.once(.type, key, scanner)
+                    type = try scanner.readString()
                 case "schemaVersion":
+                    try seen.once(.schemaVersion, key, scanner)
                     // `data` was decoded as the current version: read again.
                     if header == nil, decoded != nil { throw ReadAgain() }
                     schemaVersion = try Self.schemaVersion(&scanner)
                 case "occurredAt":
+                    try seen.once(.occurredAt, key, scanner)
                     let text = try scanner.readString()
                     do { occurredAt = try Timestamp(iso8601: text) } catch { throw scanner.invalid("'occurredAt': \(error)") }
                 case "actor":
+                    try seen.once(.actor, key, scanner)
                     let text = try scanner.readString()
                     do { actor = try Initiator(parsing: text) } catch { throw scanner.invalid("'actor': \(error)") }
-                case "eventId": eventID = try uuid(key)
-                case "correlationId": correlationID = try uuid(key)
-                case "causationId": causationID = try uuid(key)
+                case "eventId":
+                    try seen.once(.eventID, key, scanner)
+                    eventID = try uuid(key)
+                case "correlationId":
+                    try seen.once(.correlationID, key, scanner)
+                    correlationID = try uuid(key)
+                case "causationId":
+                    try seen.once(.causationID, key, scanner)
+                    causationID = try uuid(key)
                 case "data":
+                    try seen.once(.data, key, scanner)
                     if let header {
                         guard let type = header.type else {
                             try scanner.skipValue()
@@ -145,23 +156,23 @@ public struct ImportLine: Sendable {
     /// The envelope's members seen so far: each may appear once (as in a
     /// payload), so that no member's meaning depends on which copy came last.
     private struct SeenKeys {
-        private var mask: UInt8 = 0
+        struct Member: OptionSet {
+            let rawValue: UInt8
+            static let type = Member(rawValue: 1 << 0)
+            static let schemaVersion = Member(rawValue: 1 << 1)
+            static let occurredAt = Member(rawValue: 1 << 2)
+            static let actor = Member(rawValue: 1 << 3)
+            static let data = Member(rawValue: 1 << 4)
+            static let eventID = Member(rawValue: 1 << 5)
+            static let correlationID = Member(rawValue: 1 << 6)
+            static let causationID = Member(rawValue: 1 << 7)
+        }
 
-        mutating func insert(_ key: String, _ scanner: JSONScanner) throws {
-            let bit: UInt8
-            switch key {
-            case "type": bit = 1
-            case "schemaVersion": bit = 2
-            case "occurredAt": bit = 4
-            case "actor": bit = 8
-            case "data": bit = 16
-            case "eventId": bit = 32
-            case "correlationId": bit = 64
-            case "causationId": bit = 128
-            default: return  // refused as unknown
-            }
-            if mask & bit != 0 { throw scanner.invalid("field '\(key)' appears twice in the import envelope") }
-            mask |= bit
+        private var seen: Member = []
+
+        mutating func once(_ member: Member, _ key: String, _ scanner: JSONScanner) throws {
+            if seen.contains(member) { throw scanner.invalid("field '\(key)' appears twice in the import envelope") }
+            seen.insert(member)
         }
     }
 }
