@@ -387,6 +387,15 @@ struct YAMLReferenceScan {
         var nodeStart = true
         // Inside a block scalar: lines indented deeper than this are its text.
         var blockScalarParentIndent: Int?
+        // A plain scalar still open at the end of a line (block context): the
+        // column where that line's first node began, after any `- ` or `? `
+        // (`key` in `- key: value`). Lines indented deeper continue it
+        // (`description: ranks by conversion` / `  & retention`), so a `*` or
+        // `&` at their start is text. YAML continues a plain scalar on lines
+        // deeper than its collection's indentation, which is never deeper
+        // than that column: a line taken for a continuation here is one there.
+        var openPlainIndent: Int?
+        var lineContentColumn: Int?
 
         func found(_ kind: Kind) -> Found {
             var column = 1
@@ -394,14 +403,33 @@ struct YAMLReferenceScan {
             return Found(kind: kind, line: line, column: column)
         }
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-        func isBreak(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
-        func followedBySpace(_ at: Int) -> Bool { at + 1 >= bytes.count || isBlank(bytes[at + 1]) || isBreak(bytes[at + 1]) }
+        /// The length of the line break at `at`, or 0: LF, CR, CRLF, and the
+        /// breaks libyaml also knows, NEL (U+0085), LS and PS (U+2028, U+2029).
+        func breakLength(_ at: Int) -> Int {
+            guard at < bytes.count else { return 0 }
+            switch bytes[at] {
+            case 0x0A: return 1
+            case 0x0D: return at + 1 < bytes.count && bytes[at + 1] == 0x0A ? 2 : 1
+            case 0xC2: return at + 1 < bytes.count && bytes[at + 1] == 0x85 ? 2 : 0
+            case 0xE2:
+                return at + 2 < bytes.count && bytes[at + 1] == 0x80 && (bytes[at + 2] == 0xA8 || bytes[at + 2] == 0xA9) ? 3 : 0
+            default: return 0
+            }
+        }
+        func isBreak(_ at: Int) -> Bool { breakLength(at) > 0 }
+        func followedBySpace(_ at: Int) -> Bool { at + 1 >= bytes.count || isBlank(bytes[at + 1]) || isBreak(at + 1) }
         func newLine() {
             line += 1
             lineStart = index
         }
         func skipToEndOfLine() {
-            while index < bytes.count, !isBreak(bytes[index]) { index += 1 }
+            while index < bytes.count, !isBreak(index) { index += 1 }
+        }
+        /// Past the line break at `index`, onto the next line.
+        func consumeBreak() {
+            guard index < bytes.count else { return }
+            index += max(1, breakLength(index))
+            newLine()
         }
 
         while index < bytes.count {
@@ -411,28 +439,32 @@ struct YAMLReferenceScan {
                 var indent = 0
                 while index + indent < bytes.count, bytes[index + indent] == 0x20 { indent += 1 }
                 let rest = index + indent
-                let blankLine = rest >= bytes.count || isBreak(bytes[rest])
+                let blankLine = rest >= bytes.count || isBreak(rest)
                 if let parent = blockScalarParentIndent {
                     if blankLine || indent > parent {
                         index = rest
                         skipToEndOfLine()
-                        if index < bytes.count { index += 1; newLine() }
+                        consumeBreak()
                         continue
                     }
                     blockScalarParentIndent = nil
                 }
-                nodeStart = true
                 index = rest
                 if blankLine {
-                    if index < bytes.count { index += 1; newLine() }
+                    consumeBreak()
                     continue
+                }
+                lineContentColumn = nil
+                if let open = openPlainIndent, indent > open {
+                    nodeStart = false  // the open plain scalar goes on
+                } else {
+                    openPlainIndent = nil
+                    nodeStart = true
                 }
             }
             let byte = bytes[index]
-            if isBreak(byte) {
-                index += 1
-                if byte == 0x0D, index < bytes.count, bytes[index] == 0x0A { index += 1 }
-                newLine()
+            if isBreak(index) {
+                consumeBreak()
                 continue
             }
             if isBlank(byte) {
@@ -440,10 +472,19 @@ struct YAMLReferenceScan {
                 continue
             }
             if byte == UInt8(ascii: "#"), index == lineStart || isBlank(bytes[index - 1]) || nodeStart {
+                openPlainIndent = nil  // a comment ends a plain scalar
                 skipToEndOfLine()
                 continue
             }
             let closesFlow = (byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")) && flowDepth > 0
+            if nodeStart, index == lineStart, index + 3 <= bytes.count,
+                bytes[index] == bytes[index + 1], bytes[index + 1] == bytes[index + 2],
+                bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "."), followedBySpace(index + 2)
+            {
+                // `---` or `...` (a document's start or end): a node may follow on the line.
+                index += 3
+                continue
+            }
             if nodeStart {
                 let indicator = byte == UInt8(ascii: "-") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":")
                 if indicator, followedBySpace(index) {
@@ -457,12 +498,13 @@ struct YAMLReferenceScan {
                     nodeStart = false
                     continue
                 }
+                if lineContentColumn == nil { lineContentColumn = index - lineStart }
                 switch byte {
                 case UInt8(ascii: "&"): return found(.anchor)
                 case UInt8(ascii: "*"): return found(.alias)
                 case UInt8(ascii: "!"):
                     // A tag: a node still follows it.
-                    while index < bytes.count, !isBlank(bytes[index]), !isBreak(bytes[index]) { index += 1 }
+                    while index < bytes.count, !isBlank(bytes[index]), !isBreak(index) { index += 1 }
                     continue
                 case UInt8(ascii: "["), UInt8(ascii: "{"):
                     flowDepth += 1
@@ -476,7 +518,8 @@ struct YAMLReferenceScan {
                     while index < bytes.count {
                         let inner = bytes[index]
                         if inner == UInt8(ascii: "\\"), quote == UInt8(ascii: "\""), index + 1 < bytes.count {
-                            index += 2
+                            index += 1
+                            if isBreak(index) { consumeBreak() } else { index += 1 }
                             continue
                         }
                         if inner == quote {
@@ -487,8 +530,11 @@ struct YAMLReferenceScan {
                             index += 1
                             break
                         }
-                        index += 1
-                        if inner == 0x0A { newLine() }
+                        if isBreak(index) {
+                            consumeBreak()
+                        } else {
+                            index += 1
+                        }
                     }
                     nodeStart = false
                     continue
@@ -501,6 +547,7 @@ struct YAMLReferenceScan {
                     continue
                 default:
                     nodeStart = false  // a plain scalar begins
+                    if flowDepth == 0 { openPlainIndent = lineContentColumn }
                     index += 1
                     continue
                 }
@@ -508,7 +555,10 @@ struct YAMLReferenceScan {
             // Inside a scalar or after one: what makes the next node start.
             if byte == UInt8(ascii: ":") {
                 // `: ` (or, in a flow collection, `:` before an indicator: `{"a":*b}` too).
-                if followedBySpace(index) || flowDepth > 0 { nodeStart = true }
+                if followedBySpace(index) || flowDepth > 0 {
+                    nodeStart = true
+                    openPlainIndent = nil  // the scalar was a key
+                }
             } else if flowDepth > 0 {
                 if byte == UInt8(ascii: ",") {
                     nodeStart = true

@@ -73,6 +73,66 @@ import Testing
         #expect(quotedError?.line == 2)
     }
 
+    /// A minimal rule whose description is a plain scalar over several lines.
+    static func continued(_ lines: [String], prefix: String = "") -> String {
+        """
+        name: continued
+        \(prefix)description: ranks by return rate
+        \(lines.map { "  " + $0 }.joined(separator: "\n"))
+        metrics:
+          returnRate:
+            statistic: returnRate
+            windowDays: 180
+        score: returnRate
+        minimumSample:
+          metric: returnRate
+          atLeast: 5
+
+        """
+    }
+
+    @Test func aStarOrAmpersandOpeningAContinuationLineIsText() throws {
+        let rule = try RatingRule.parse(Self.continued(["& more, *weighted*", "*and* &c"]), format: .yaml)
+        #expect(rule.description == "ranks by return rate & more, *weighted* *and* &c")
+    }
+
+    /// In `- key: value` the mapping begins at `key`'s column: a line
+    /// indented to it is the mapping's next key, not a continuation, so an
+    /// alias there is refused.
+    @Test func anAliasKeyIndentedToAMappingInASequenceIsRefused() throws {
+        let text = "name: a\nlist:\n  - key: value\n    ? *k\n    : v\n"
+        let error = try refusal(text)
+        #expect(error.line == 4)
+        #expect(error.column == 7)
+    }
+
+    @Test func aCommentEndsAPlainScalar() throws {
+        let text = "name: a\nk: value # note\n  *x\n"
+        let error = try refusal(text)
+        #expect(error.line == 3)
+    }
+
+    @Test func windowsLineBreaksCountAsOne() throws {
+        let text = "name: a\r\ndescription: |\r\n  text\r\n\r\n  more\r\nk: *x\r\n"
+        let error = try refusal(text)
+        #expect(error.line == 6)
+        #expect(error.column == 4)
+    }
+
+    /// libyaml also breaks lines at NEL, LS and PS, and a node may follow a
+    /// document marker on its line: references there are refused too.
+    @Test(arguments: [
+        ("name: a\u{85}k: *x\n", 2, 4),
+        ("name: a\u{2028}k: &x [1]\n", 2, 4),
+        ("--- {&a [x, x]: 1, &b [*a, *a]: 2}\n", 1, 6),
+        ("name: \"a\\\nb\"\nk: *x\n", 3, 4),
+    ])
+    func referencesAfterUnusualBreaksOrADocumentMarkerAreRefused(_ text: String, _ line: Int, _ column: Int) throws {
+        let error = try refusal(text)
+        #expect(error.line == line)
+        #expect(error.column == column)
+    }
+
     @Test func everyBuiltInRulePassesTheScan() {
         for name in RatingRule.builtinNames {
             #expect(RatingRule.builtin(named: name) != nil, "\(name)")
