@@ -539,10 +539,10 @@ struct YAMLReferenceScan {
                     nodeStart = false
                     continue
                 case UInt8(ascii: "|") where flowDepth == 0, UInt8(ascii: ">") where flowDepth == 0:
-                    // A block scalar: the lines indented deeper than this one are text.
-                    var indent = 0
-                    while lineStart + indent < bytes.count, bytes[lineStart + indent] == 0x20 { indent += 1 }
-                    blockScalarParentIndent = indent
+                    // A block scalar: the lines indented deeper than the column of
+                    // this line's first node are text (as for a plain scalar's
+                    // continuation; in `? k: |` the mapping is at `k`'s column).
+                    blockScalarParentIndent = lineContentColumn ?? 0
                     skipToEndOfLine()
                     continue
                 default:
