@@ -471,6 +471,10 @@ struct YAMLReferenceScan {
                 index += 1
                 continue
             }
+            if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF {
+                index += 3  // a byte-order mark: libyaml skips it where a line starts
+                continue
+            }
             if byte == UInt8(ascii: "#"), index == lineStart || isBlank(bytes[index - 1]) || nodeStart {
                 openPlainIndent = nil  // a comment ends a plain scalar
                 skipToEndOfLine()

@@ -126,6 +126,7 @@ import Testing
         ("name: a\u{2028}k: &x [1]\n", 2, 4),
         ("--- {&a [x, x]: 1, &b [*a, *a]: 2}\n", 1, 6),
         ("name: \"a\\\nb\"\nk: *x\n", 3, 4),
+        ("name: a\n\u{FEFF}{&a x: 1}\n", 2, 3),  // libyaml skips a byte-order mark where a line starts
     ])
     func referencesAfterUnusualBreaksOrADocumentMarkerAreRefused(_ text: String, _ line: Int, _ column: Int) throws {
         let error = try refusal(text)
