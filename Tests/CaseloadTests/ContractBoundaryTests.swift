@@ -141,4 +141,16 @@ enum ContractFixtures {
         let text = #"{"type":"TherapistJoined","schemaVersion":1,"occurredAt":"2024-02-26T08:00:00Z","actor":"support:a","data":{"therapistId":"t"},"schemaVersion":2}"#
         #expect(LineVerdict(Array(text.utf8)) == .refused("field 'schemaVersion' appears twice in the import envelope"))
     }
+
+    /// `append`'s lines too: a member given twice would mean whichever came last.
+    @Test(arguments: [
+        #"{"stream":"x-1","stream":"x-2","events":[]}"#,
+        #"{"stream":"x-1","events":[{"type":"Marked","data":{},"actor":"system:t","occurredAt":"2024-01-01T00:00:00Z","type":"Other"}]}"#,
+        #"{"stream":"x-1","events":[{"type":"Marked","schemaVersion":1,"data":{},"actor":"system:t","occurredAt":"2024-01-01T00:00:00Z","schemaVersion":2}]}"#,
+    ])
+    func anAppendLineRefusesAMemberGivenTwice(_ text: String) {
+        let error = #expect(throws: JSONError.self) { try AppendRequestLine(json: Array(text.utf8)) { UUID() } }
+        #expect(error?.message.contains("appears twice") == true)
+    }
 }
+
