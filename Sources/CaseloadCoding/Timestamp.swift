@@ -15,7 +15,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Seconds since the epoch; clamped to what microseconds can hold.
     public init(secondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = Self.saturating(secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000), sign: secondsSinceEpoch)
+        self.microsecondsSinceEpoch = Self.saturating(
+            secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000), sign: secondsSinceEpoch)
     }
 
     /// The date to the microsecond; clamped to what microseconds can hold
@@ -199,7 +200,7 @@ extension Timestamp {
     /// `YYYY-MM-DDTHH:MM:SSZ`, with `.fff` or `.ffffff` when there is a fraction.
     /// A time outside ``valid`` (only a hand-edited log holds one) is written
     /// in ISO 8601's expanded form, a signed year of five or more digits
-    /// (`-292277-01-09T04:00:54.775807Z`, `+10000-01-01T00:00:00Z`), so that
+    /// (`-290308-12-21T19:59:05.224192Z` for Int64.min, `+10000-01-01T00:00:00Z`), so that
     /// every Int64 has a text.
     public var iso8601: String {
         let micros = microsecondsSinceEpoch

@@ -35,7 +35,8 @@ enum Validate {
     static func actorIDProblem(_ id: String) -> String? {
         if let problem = idProblem(id) { return problem }
         if id.utf8.first == UInt8(ascii: ":") { return "starts with ':'" }
-        // Printable ASCII but the space is never white space: look closer only past it.
+        // Controls are refused above, so an ASCII id without a space holds no
+        // white space: look at the scalars only for a space or non-ASCII.
         if id.utf8.contains(where: { $0 == 0x20 || $0 >= 0x80 }),
             id.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\u{FEFF}" })
         {
