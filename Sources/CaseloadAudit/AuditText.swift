@@ -16,7 +16,7 @@ enum AuditText {
     }
 
     /// `2024-03-05` (the UTC day).
-    static func day(_ time: Timestamp) -> String { String(time.iso8601.prefix(10)) }
+    static func day(_ time: Timestamp) -> String { time.iso8601Date }
 
     /// `2 h 30 min`, `45 min`, `3 d 2 h`, `30 s`: a duration to the unit that matters.
     static func duration(seconds total: Int64) -> String {

@@ -252,6 +252,12 @@ extension Timestamp {
 }
 
 extension Timestamp {
+    /// The UTC date alone, `YYYY-MM-DD` (in the expanded form outside ``valid``:
+    /// `-290308-12-21`), the part of ``iso8601`` before the `T`.
+    public var iso8601Date: String { String(iso8601.prefix { $0 != "T" }) }
+}
+
+extension Timestamp {
     /// The same time of day `months` calendar months later (UTC), the day
     /// clamped to the month's length: 2024-01-31 + 1 month is 2024-02-29.
     /// Saturates at the ends of Int64 (the years there are far beyond the contract's).

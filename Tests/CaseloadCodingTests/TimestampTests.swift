@@ -87,6 +87,7 @@ import Testing
     ])
     func everyInt64HasAText(_ micros: Int64, _ text: String) {
         #expect(Timestamp(microsecondsSinceEpoch: micros).iso8601 == text)
+        #expect(Timestamp(microsecondsSinceEpoch: micros).iso8601Date == String(text.prefix { $0 != "T" }))
     }
 
     @Test func arithmeticSaturatesInsteadOfTrapping() {
