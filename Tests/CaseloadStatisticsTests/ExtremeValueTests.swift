@@ -70,3 +70,19 @@ import Testing
         #expect(StatisticsWindow(days: 106_751_992).start(asOf: Timestamp(microsecondsSinceEpoch: .min + 1))?.microsecondsSinceEpoch == .min)
     }
 }
+
+/// Figures far past any real one (counts near Int.max, saturated sums) are
+/// written, not trapped on, by the report's fixed-point formatting.
+@Suite struct ReportsOfExtremeFigures {
+    @Test func theTableWritesAFigurePastInt64Scaled() {
+        var row = TherapistStatistics(therapistId: "t1")
+        row.retainedClients = 1
+        row.chargedSessionsOfRetainedClients = .max
+        row.sessionRevenue = .max
+        row.platformFees = .max
+        row.medianFirstResponseSeconds = Double(Int64.max) / 1_000_000
+        let table = StatisticsReport.table([row], platform: row)
+        #expect(table.contains("9.223372036854776e+18"), "\(table)")
+        #expect(table.contains("92233720368547758.07"), "\(table)")
+    }
+}
