@@ -62,6 +62,8 @@ import Testing
         "occurred_at = -9223372036854775807", "occurred_at = 9223372036854775807", "recorded_at = -9223372036854775807",
         "payload = replace(payload, '300000', '1000000000000000000')",
         "payload = replace(payload, '2024-03-05T10:00:00Z', '0000-01-01T00:00:00+00:01')",
+        // A position near Int64.max: replaying reads the events, not every empty chunk up to it.
+        "position = 9223372036854775807", "stream_version = 9223372036854775807",
     ])
     func aRowEditedPastTheRangesCrashesNoCommand(_ edit: String) throws {
         let scratch = try Scratch()
@@ -109,5 +111,27 @@ import Testing
         let result = try status(arguments, in: scratch)
         #expect(result.status == 64, "\(result.output)")
         #expect(result.output.contains(option), "\(result.output)")
+    }
+
+    /// Positions and versions are gapless from 1; after a row edited to
+    /// Int64.max no event can follow it, and writes say so (exit 65, a data
+    /// error) instead of trapping on the next number.
+    @Test(arguments: [
+        ("position = 9223372036854775807", ["import", "one.jsonl"]),
+        ("position = 9223372036854775807", ["append", "app.jsonl"]),
+        ("position = 9223372036854775807", ["erase", "client", "k1", "--actor", "support:s1"]),
+        ("stream_version = 9223372036854775807", ["append", "app.jsonl"]),
+    ])
+    func aWriteAfterAnEditedHeadOrVersionIsRefusedAsCorrupt(_ edit: String, _ command: [String]) throws {
+        let scratch = try Scratch()
+        let db = try importedMarketplace(scratch)
+        try execute(db, "UPDATE events SET \(edit) WHERE position = 11")
+        let one = #"{"type":"TherapistJoined","occurredAt":"2024-03-09T08:00:00Z","actor":"support:s1","data":{"therapistId":"t9"}}"#
+        try Data((one + "\n").utf8).write(to: URL(fileURLWithPath: scratch.path("one.jsonl")))
+        let append = #"{"stream":"case-c3","events":[{"type":"Marked","data":{},"actor":"system:t","occurredAt":"2024-01-01T00:00:00Z"}]}"#
+        try Data((append + "\n").utf8).write(to: URL(fileURLWithPath: scratch.path("app.jsonl")))
+        let result = try status(command + ["--db", db], in: scratch)
+        #expect(result.status == 65, "\(command) after \(edit): \(result.output)")
+        #expect(result.output.contains("9223372036854775807"), "\(result.output)")
     }
 }
