@@ -93,6 +93,7 @@ public struct CaseloadService: Sendable {
                 profileState: streams.profileState, newTherapistState: streams.newTherapistState)
             var sealedName: (name: String, clientId: String, ref: String)?
             if let clientName, case .openInquiry(_, let clientId, _, _, _) = command, let first = events.first {
+                try Rules.checkClientName(clientName, of: first, occurredAt: time, actor: actor)
                 let ref = PersonalDataVault.reference(for: commandID)
                 sealedName = (clientName, clientId, ref)
                 events[0] = first.withClientNameRef(ref)

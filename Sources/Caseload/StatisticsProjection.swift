@@ -219,13 +219,24 @@ public enum DecodedLog {
         guard head > query.after else { return nil }
         var template = query
         template.limit = Int.max
-        var starts: [Int64] = Array(stride(from: query.after, to: head, by: chunkSize))
-        starts.reverse()
+        // Chunks are ranges of positions, taken one by one (never listed: a
+        // log whose positions were edited may have a head near Int64.max).
+        var nextStart: Int64? = query.after
+        func chunkEnd(_ after: Int64) -> Int64 {
+            let end = after.addingReportingOverflow(Int64(chunkSize))
+            return end.overflow ? head : min(head, end.partialValue)
+        }
+        func takeStart() -> Int64? {
+            guard let start = nextStart, start < head else { return nil }
+            let end = chunkEnd(start)
+            nextStart = end < head ? end : nil
+            return start
+        }
 
         func launch(_ after: Int64, releasing consumed: [DecodedEvent]) -> Task<[DecodedEvent], any Error> {
             var chunk = template
             chunk.after = after
-            chunk.upToPosition = min(head, after + Int64(chunkSize))
+            chunk.upToPosition = chunkEnd(after)
             let state = ChunkState(releasing: consumed)
             return Task {
                 // The transform keeps nothing itself: the state collects the events.
@@ -247,8 +258,8 @@ public enum DecodedLog {
         }
 
         var inFlight: [(end: Int64, task: Task<[DecodedEvent], any Error>)] = []
-        while inFlight.count < max(1, parallelism), let next = starts.popLast() {
-            inFlight.append((min(head, next + Int64(chunkSize)), launch(next, releasing: [])))
+        while inFlight.count < max(1, parallelism), let next = takeStart() {
+            inFlight.append((chunkEnd(next), launch(next, releasing: [])))
         }
         // The chunk `body` had last, released by the next chunk's reader.
         var consumed: [DecodedEvent] = []
@@ -256,8 +267,24 @@ public enum DecodedLog {
             while !inFlight.isEmpty {
                 let end = inFlight[0].end
                 let decoded = try await inFlight.removeFirst().task.value
-                if let next = starts.popLast() {
-                    inFlight.append((min(head, next + Int64(chunkSize)), launch(next, releasing: consumed)))
+                if decoded.isEmpty, let pending = nextStart {
+                    // A chunk with nothing in it: positions are gapless, so
+                    // this is a log edited by hand (or a filter that selects
+                    // little). Jump to the next event rather than read every
+                    // empty chunk up to a head that may be near Int64.max.
+                    var probe = template
+                    probe.after = end
+                    probe.limit = 1
+                    probe.upToPosition = head
+                    let following: [Int64] = try await store.scan(probe) { view in view.position }
+                    if let position = following.first {
+                        if position - 1 > pending { nextStart = position - 1 }
+                    } else {
+                        nextStart = nil
+                    }
+                }
+                if let next = takeStart() {
+                    inFlight.append((chunkEnd(next), launch(next, releasing: consumed)))
                     consumed = []
                 }
                 try body(decoded, end, head)

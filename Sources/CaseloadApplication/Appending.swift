@@ -102,6 +102,7 @@ extension Marketplace {
             let result: AppendResult
             do {
                 let request = try AppendRequestLine(json: line) { UUID() }
+                try Self.checkContractEvents(request.append)
                 result = try await store.append([request.append])
             } catch {
                 throw AppendLineError(line: number, underlying: error)
@@ -109,6 +110,18 @@ extension Marketplace {
             try acknowledge(AppendAcknowledgement(line: number, outcome: result.outcome, positions: result.positions))
         }
         return number
+    }
+
+    /// A raw append judges no domain rule, but an event of one of the
+    /// contract's types must still read back: its payload passes the event
+    /// decoder (every range, length, pattern and enum of its schema) and its
+    /// actor the actor pattern, so nothing appended here can break a later
+    /// command. Other types (`Marked`) are the caller's own and pass as they are.
+    static func checkContractEvents(_ append: StreamAppend) throws {
+        for event in append.events where EventType(name: event.type) != nil {
+            _ = try CaseloadEvent.decode(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload.bytes)
+            _ = try Initiator(parsing: event.actor)
+        }
     }
 
     /// Imports JSON Lines of event envelopes at `path` (`-` for standard

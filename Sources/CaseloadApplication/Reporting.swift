@@ -22,6 +22,9 @@ public struct StatisticsRequest: Sendable, Hashable {
     public var therapist: String?
     /// The window: the last N days up to the as-of date (nil: all history).
     public var days: Int?
+    /// The window lengths one may ask for: 1 day to the span of the
+    /// contract's times (years 0001–9999); a longer one is clamped to it.
+    public static let validDays: ClosedRange<Int> = StatisticsWindow.validDays
     /// Leave excluded chats out, and refused cases out of retention (the rules' defaults).
     public var honourExclusions = true
     public var honourRefusals = true

@@ -94,7 +94,7 @@ struct EventNarrator {
         case .therapistReplied:
             defer { replied = true }
             guard knowsContext, !replied, let openedAt else { return "therapist replied" }
-            let seconds = max(0, (time.microsecondsSinceEpoch - openedAt.microsecondsSinceEpoch) / 1_000_000)
+            let seconds = max(0, time.microseconds(since: openedAt) / 1_000_000)
             return "therapist replied (first reply, \(AuditText.duration(seconds: seconds)) after the inquiry)"
         case .sessionBooked(let e):
             sessions[e.sessionId] = (e.scheduledStart, e.price)

@@ -248,7 +248,8 @@ public enum AuditReport {
 
     static func format(_ value: Double?, _ kind: MetricKind) -> String {
         guard let value else { return "–" }
-        if kind == .money, value == value.rounded() { return AuditText.amount(Int64(value)) }
+        // A sum that saturated at Int64.max comes back as 2^63, past Int64: then as a number.
+        if kind == .money, value == value.rounded(), abs(value) < 9e18 { return AuditText.amount(Int64(value)) }
         return AuditText.number(value)
     }
 

@@ -16,7 +16,7 @@ enum AuditText {
     }
 
     /// `2024-03-05` (the UTC day).
-    static func day(_ time: Timestamp) -> String { String(time.iso8601.prefix(10)) }
+    static func day(_ time: Timestamp) -> String { time.iso8601Date }
 
     /// `2 h 30 min`, `45 min`, `3 d 2 h`, `30 s`: a duration to the unit that matters.
     static func duration(seconds total: Int64) -> String {
@@ -86,6 +86,9 @@ enum AuditText {
 extension String {
     /// `value` with 4 decimals, without Foundation's `String(format:)`.
     static func fixed4(_ value: Double) -> String {
+        // Past 10^14 the scaled value no longer fits an Int64 (and four
+        // decimals mean nothing): such a figure, or one not finite, is written as Swift writes it.
+        guard value.isFinite, abs(value) < 1e14 else { return value.description }
         let scaled = (abs(value) * 10_000).rounded()
         let whole = Int64(scaled / 10_000)
         var fraction = String(Int64(scaled) - whole * 10_000)

@@ -190,7 +190,7 @@ struct ExplainedCase: Sendable {
             guard row.repliedInquiries == 1 else {
                 return "counted, first reply only on \(day(replied)), after the as-of date" + countedNote
             }
-            let elapsed = (replied.microsecondsSinceEpoch - facts.openedAt.microsecondsSinceEpoch) / 1_000_000
+            let elapsed = replied.microseconds(since: facts.openedAt) / 1_000_000
             return "first reply on \(day(replied)), \(AuditText.duration(seconds: elapsed)) after the inquiry"
                 + (seconds ? " (\(elapsed) s)" : "") + countedNote
         }
@@ -267,7 +267,8 @@ struct ExplainedCase: Sendable {
 
     private var feeWords: String {
         let sessions = chargedInWindow
-        let newClientFee = row.platformFees - commission
+        let difference = row.platformFees.subtractingReportingOverflow(commission)  // both may have saturated
+        let newClientFee = difference.overflow ? (commission < 0 ? Int64.max : Int64.min) : difference.partialValue
         var parts: [String] = []
         if !sessions.isEmpty {
             parts.append("commission \(AuditText.amount(commission)) on \(AuditText.count(sessions.count, "charged session")) in the window")

@@ -147,7 +147,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @Flag var format: TableOrJSON = .table
 
     func validate() throws {
-        if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
+        try validateDays(days)
         _ = try figure()
     }
 

@@ -30,6 +30,12 @@ struct DemoCommand: AsyncParsableCommand {
         return base.appendingPathComponent("caseload/demo.sqlite").path
     }
 
+    func validate() throws {
+        // What the generator accepts; its messages begin with the option's name.
+        let parameters = GeneratorParameters(therapists: therapists, months: months, seed: seed)
+        do { try parameters.validate() } catch { throw ValidationError("--\(error.message)") }
+    }
+
     func run() async throws {
         let path = db ?? Self.defaultPath
         let ruleNames = rules.isEmpty ? ["platform-standard", "fair"] : rules

@@ -56,7 +56,8 @@ struct GenerateCommand: AsyncParsableCommand {
         do { launch = try Timestamp(userInput: start) } catch { throw ValidationError("--start: \(error)") }
         let parameters = GeneratorParameters(
             therapists: therapists, months: months, seed: seed, profileViews: views, start: launch)
-        do { try parameters.validate() } catch { throw ValidationError(error.message) }
+        // The messages begin with the parameter's name, which is the option's.
+        do { try parameters.validate() } catch { throw ValidationError("--\(error.message)") }
         return parameters
     }
 

@@ -24,6 +24,7 @@ struct LogCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard from >= 1 else { throw ValidationError("--from must be 1 or more") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
     }
 
     func run() async throws {

@@ -52,7 +52,7 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag var format: OutputFormat = .table
 
     func validate() throws {
-        if let days, days < 1 { throw ValidationError("--days must be 1 or more") }
+        try validateDays(days)
     }
 
     func run() async throws {

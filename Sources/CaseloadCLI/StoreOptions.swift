@@ -252,3 +252,14 @@ func status(of error: (any Error)?) -> Int32 {
         1
     }
 }
+
+/// `--days`: a window of 1 to 3,652,059 days (years 0001–9999, the
+/// contract's whole range of times; a longer one would add nothing).
+func validateDays(_ days: Int?) throws {
+    guard let days else { return }
+    let valid = StatisticsRequest.validDays
+    guard valid.contains(days) else {
+        throw ValidationError(
+            "--days must be between \(valid.lowerBound) and \(valid.upperBound) (the years 0001–9999), not \(days)")
+    }
+}

@@ -13,12 +13,25 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
+    /// Seconds since the epoch; clamped to what microseconds can hold.
     public init(secondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = secondsSinceEpoch * 1_000_000
+        self.microsecondsSinceEpoch = Self.saturating(
+            secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000), sign: secondsSinceEpoch)
     }
 
+    /// The date to the microsecond; clamped to what microseconds can hold
+    /// (a date that is not finite reads as the nearer end).
     public init(_ date: Date) {
-        self.microsecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        if micros.isNaN {
+            self.microsecondsSinceEpoch = 0
+        } else if micros >= 9.223_372_036_854_775e18 {
+            self.microsecondsSinceEpoch = .max
+        } else if micros <= -9.223_372_036_854_775e18 {
+            self.microsecondsSinceEpoch = .min
+        } else {
+            self.microsecondsSinceEpoch = Int64(micros)
+        }
     }
 
     public var date: Date { Date(timeIntervalSince1970: Double(microsecondsSinceEpoch) / 1_000_000) }
@@ -27,19 +40,50 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
 
-    /// This instant moved by a number of seconds.
+    // The contract's times lie in `valid` (years 0001–9999 in UTC), and the
+    // parser refuses any other; but a log edited by hand (SQL) can hold any
+    // Int64, so the arithmetic below saturates at the ends of Int64 instead of
+    // trapping: a window or a notice period never crashes a command.
+
+    /// The earliest time the contract accepts: 0001-01-01T00:00:00Z.
+    public static let earliestValid = Timestamp(microsecondsSinceEpoch: -62_135_596_800_000_000)
+    /// The latest time the contract accepts: 9999-12-31T23:59:59.999999Z.
+    public static let latestValid = Timestamp(microsecondsSinceEpoch: 253_402_300_799_999_999)
+    /// The times the contract accepts (EventSchemas: years 0001–9999, in UTC once the offset is applied).
+    public static let valid = earliestValid...latestValid
+
+    /// Whether this time lies in ``valid``.
+    public var isValid: Bool { Self.valid.contains(self) }
+
+    /// This instant moved by a number of seconds (saturating at the ends of Int64).
     public func adding(seconds: Int64) -> Timestamp {
-        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + seconds * 1_000_000)
+        let micros = Self.saturating(seconds.multipliedReportingOverflow(by: 1_000_000), sign: seconds)
+        return adding(microseconds: micros)
     }
 
-    /// This instant moved by a number of microseconds.
+    /// This instant moved by a number of microseconds (saturating at the ends of Int64).
     public func adding(microseconds: Int64) -> Timestamp {
-        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + microseconds)
+        Timestamp(
+            microsecondsSinceEpoch: Self.saturating(
+                microsecondsSinceEpoch.addingReportingOverflow(microseconds), sign: microseconds))
     }
 
     /// Whole seconds from `other` to `self` (negative when `other` is later).
     public func seconds(since other: Timestamp) -> Double {
-        Double(microsecondsSinceEpoch - other.microsecondsSinceEpoch) / 1_000_000
+        Double(microseconds(since: other)) / 1_000_000
+    }
+
+    /// Microseconds from `other` to `self`, saturating at the ends of Int64.
+    public func microseconds(since other: Timestamp) -> Int64 {
+        let difference = microsecondsSinceEpoch.subtractingReportingOverflow(other.microsecondsSinceEpoch)
+        guard difference.overflow else { return difference.partialValue }
+        return microsecondsSinceEpoch > other.microsecondsSinceEpoch ? .max : .min
+    }
+
+    /// The value, or the end of Int64 on the side `sign` points to when it overflowed.
+    static func saturating(_ result: (partialValue: Int64, overflow: Bool), sign: Int64) -> Int64 {
+        guard result.overflow else { return result.partialValue }
+        return sign < 0 ? .min : .max
     }
 
     public var description: String { iso8601 }
@@ -57,7 +101,8 @@ public struct TimestampError: Error, Sendable, Hashable, CustomStringConvertible
 extension Timestamp {
     /// Reads `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; offsets are converted
     /// to UTC and fractions beyond microseconds must be zero-free of meaning
-    /// (they are truncated).
+    /// (they are truncated). The time in UTC must lie in ``valid``
+    /// (`0000-01-01T00:00:00+00:01` is refused: it is in year 0 in UTC).
     public init(iso8601 text: String) throws {
         var copy = text
         self = try copy.withUTF8 { try Timestamp.parse($0, text: text) }
@@ -143,11 +188,20 @@ extension Timestamp {
         }
         guard i == b.count else { throw fail("unexpected text after the time zone") }
         let days = daysFromCivil(year: year, month: month, day: day)
+        // Four-digit years keep these far inside Int64.
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000 + micros)
+        let time = Timestamp(microsecondsSinceEpoch: seconds * 1_000_000 + micros)
+        guard time.isValid else {
+            throw fail("outside 0001-01-01T00:00:00Z…9999-12-31T23:59:59.999999Z once in UTC")
+        }
+        return time
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, with `.fff` or `.ffffff` when there is a fraction.
+    /// A time outside ``valid`` (only a hand-edited log holds one) is written
+    /// in ISO 8601's expanded form, a signed year of five or more digits
+    /// (`-290308-12-21T19:59:05.224192Z` for Int64.min, `+10000-01-01T00:00:00Z`), so that
+    /// every Int64 has a text.
     public var iso8601: String {
         let micros = microsecondsSinceEpoch
         var seconds = micros / 1_000_000
@@ -165,16 +219,24 @@ extension Timestamp {
         let (year, month, day) = civilFromDays(days)
         var out: [UInt8] = []
         out.reserveCapacity(27)
+        /// `value` (≥ 0) in at least `width` digits.
         func put(_ value: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
+            var digits: [UInt8] = []
             var rest = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = 0x30 + UInt8(rest % 10)
+            repeat {
+                digits.append(0x30 + UInt8(rest % 10))
                 rest /= 10
-            }
-            out.append(contentsOf: digits)
+            } while rest > 0
+            if digits.count < width { out.append(contentsOf: repeatElement(0x30, count: width - digits.count)) }
+            out.append(contentsOf: digits.reversed())
         }
-        put(year, 4); out.append(UInt8(ascii: "-"))
+        if (0...9999).contains(year) {
+            put(year, 4)
+        } else {
+            out.append(year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            put(Int64(year.magnitude), 5)
+        }
+        out.append(UInt8(ascii: "-"))
         put(month, 2); out.append(UInt8(ascii: "-"))
         put(day, 2); out.append(UInt8(ascii: "T"))
         put(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
@@ -190,20 +252,43 @@ extension Timestamp {
 }
 
 extension Timestamp {
+    /// The UTC date alone, `YYYY-MM-DD` (in the expanded form outside ``valid``:
+    /// `-290308-12-21`), the part of ``iso8601`` before the `T`.
+    public var iso8601Date: String { String(iso8601.prefix { $0 != "T" }) }
+}
+
+extension Timestamp {
     /// The same time of day `months` calendar months later (UTC), the day
     /// clamped to the month's length: 2024-01-31 + 1 month is 2024-02-29.
+    /// Saturates at the ends of Int64 (the years there are far beyond the contract's).
     public func addingCalendarMonths(_ months: Int) -> Timestamp {
-        let seconds = microsecondsSinceEpoch / 1_000_000
-        let fraction = microsecondsSinceEpoch - seconds * 1_000_000
-        let days = seconds / 86_400
-        let secondOfDay = seconds - days * 86_400
+        // Whole months of a few hundred thousand years either way are all an
+        // Int64 of microseconds holds; beyond that the answer is an end of it.
+        let limit = 3_600_000
+        guard months.magnitude <= UInt(limit) else { return Timestamp(microsecondsSinceEpoch: months < 0 ? .min : .max) }
+        var seconds = microsecondsSinceEpoch / 1_000_000
+        var fraction = microsecondsSinceEpoch - seconds * 1_000_000
+        if fraction < 0 {
+            fraction += 1_000_000
+            seconds -= 1
+        }
+        var days = seconds / 86_400
+        var secondOfDay = seconds - days * 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
         var (year, month, day) = civilFromDays(days)
         let total = year * 12 + (month - 1) + Int64(months)
-        year = total / 12
-        month = total % 12 + 1
+        year = total >= 0 ? total / 12 : (total - 11) / 12
+        month = total - year * 12 + 1
         day = min(day, daysInMonth(year: year, month: month))
         let newDays = daysFromCivil(year: year, month: month, day: day)
-        return Timestamp(microsecondsSinceEpoch: (newDays * 86_400 + secondOfDay) * 1_000_000 + fraction)
+        // At most some 1.1e13 seconds either way: the seconds fit, the microseconds may not.
+        let newSeconds = newDays * 86_400 + secondOfDay
+        let micros = newSeconds.multipliedReportingOverflow(by: 1_000_000)
+        guard !micros.overflow else { return Timestamp(microsecondsSinceEpoch: newSeconds < 0 ? .min : .max) }
+        return Timestamp(microsecondsSinceEpoch: micros.partialValue).adding(microseconds: fraction)
     }
 }
 

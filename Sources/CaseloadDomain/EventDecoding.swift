@@ -287,6 +287,12 @@ struct DecodeContext {
         case .inquiryOpened:
             let opened = try InquiryOpened.decode(&scanner, self, clientName: &clientName)
             try validate(opened, scanner)
+            if let clientName {
+                do { try Validate.clientName(clientName) } catch { throw invalid(error, scanner) }
+                if opened.clientNameRef != nil {
+                    throw invalid(FieldProblem(field: "clientName", reason: "and clientNameRef exclude each other: give one or the other"), scanner)
+                }
+            }
             content = .event(.inquiryOpened(opened))
         case .sessionCancelled:
             let input = try SessionCancellationInput.decode(&scanner, self)

@@ -497,6 +497,7 @@ extension SessionBooked: CasePayload {
     func validateFields() throws(FieldProblem) {
         try Validate.id(caseId, "caseId")
         try Validate.id(sessionId, "sessionId")
+        try Validate.time(scheduledStart, "scheduledStart")
         try Validate.money(price, "price")
     }
 
@@ -1224,6 +1225,9 @@ extension ClientDataErased: EventPayload {
         guard !fields.isEmpty else { throw FieldProblem(field: "fields", reason: "names no field") }
         for field in fields { try Validate.id(field, "fields") }
         guard records >= 0 else { throw FieldProblem(field: "records", reason: "is negative") }
+        guard records <= Validate.maximumRecords else {
+            throw FieldProblem(field: "records", reason: "is \(records), more than \(Validate.maximumRecords)")
+        }
     }
 
     func check(_ judge: Judge, _ states: RuleStates) throws(DomainError) {

@@ -27,7 +27,8 @@ public struct Initiator: Sendable, Hashable, CustomStringConvertible {
     public static func system(_ id: String) -> Initiator { Initiator(kind: .system, id: id) }
 
     /// Reads `kind:id`, rejecting an unknown kind and an id that breaks the
-    /// contract's id rules (non-empty, at most 128 characters, no control characters).
+    /// contract's id rules (non-empty, at most 128 characters, no control
+    /// characters) or the actor pattern (no white space, not starting with ':').
     public init(parsing text: String) throws(InitiatorParseError) {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
             throw InitiatorParseError(text: text, reason: "expected 'kind:id', such as 'client:c-17' or 'support:agent-7'")
@@ -38,7 +39,7 @@ public struct Initiator: Sendable, Hashable, CustomStringConvertible {
                 text: text, reason: "unknown actor kind '\(kindText)' (expected client, therapist, support or system)")
         }
         let id = String(text[text.utf8.index(after: colon)...])
-        if let problem = Validate.idProblem(id) {
+        if let problem = Validate.actorIDProblem(id) {
             throw InitiatorParseError(text: text, reason: "the id \(problem)")
         }
         self.init(kind: kind, id: id)

@@ -26,7 +26,10 @@ public enum Rules {
         } catch {
             throw judge.fail(.invalidField, "field '\(error.field)' \(error.reason)")
         }
-        if let problem = Validate.idProblem(actor.id) {
+        do throws(FieldProblem) { try Validate.time(occurredAt, "occurredAt") } catch {
+            throw judge.fail(.invalidField, "field '\(error.field)' \(error.reason)")
+        }
+        if let problem = Validate.actorIDProblem(actor.id) {
             throw judge.fail(.invalidActor, "the actor's id \(problem)")
         }
         try judge.check(
@@ -34,6 +37,22 @@ public enum Rules {
             RuleStates(
                 caseState: caseState, therapistState: therapistState, profileState: profileState,
                 originCaseState: originCaseState))
+    }
+
+    /// Throws ``DomainError/Code-swift.struct/invalidField`` unless `name` is a
+    /// client name the contract accepts for `inquiry` (1 to 200 characters, no
+    /// control characters): what the decoder checks of an import line's
+    /// `clientName`, for a name that comes with a command.
+    public static func checkClientName(
+        _ name: String, of inquiry: CaseloadEvent, occurredAt: Timestamp, actor: Initiator
+    ) throws(DomainError) {
+        do {
+            try Validate.clientName(name)
+        } catch {
+            let judge = Judge(
+                type: inquiry.type, stream: inquiry.streamName.description, occurredAt: occurredAt, actor: actor)
+            throw judge.fail(.invalidField, "field '\(error.field)' \(error.reason)")
+        }
     }
 
     /// How a cancellation is judged: a client's cancellation is late when it

@@ -1,3 +1,5 @@
+import CaseloadCoding
+
 /// A field value that breaks the contract, before it is given its context
 /// (the decoder makes it an ``EventDecodingError``, the rules a ``DomainError``).
 struct FieldProblem: Error {
@@ -9,6 +11,10 @@ struct FieldProblem: Error {
 enum Validate {
     static let maxIDLength = 128
     static let explanationLength = 1...2000
+    /// A client's name as an inquiry gives it (kept in the vault, never the log).
+    static let clientNameLength = 1...200
+    /// How many sealed values one erasure may report destroyed.
+    static let maximumRecords = 1_000_000_000
 
     /// Why `id` is not a valid id, or nil: ids are non-empty, at most 128
     /// characters (Unicode scalars, as JSON Schema counts) and free of control
@@ -19,6 +25,22 @@ enum Validate {
         if containsControl(id) { return "contains a control character" }
         if utf8.count > maxIDLength, id.unicodeScalars.count > maxIDLength {
             return "is longer than \(maxIDLength) characters"
+        }
+        return nil
+    }
+
+    /// Why `id` is not a valid actor id, or nil: an id (``idProblem(_:)``)
+    /// that does not start with ':' and holds no white space (the actor
+    /// pattern `^(client|…):[^\s:][^\s]*$` of common.schema.json).
+    static func actorIDProblem(_ id: String) -> String? {
+        if let problem = idProblem(id) { return problem }
+        if id.utf8.first == UInt8(ascii: ":") { return "starts with ':'" }
+        // Controls are refused above, so an ASCII id without a space holds no
+        // white space: look at the scalars only for a space or non-ASCII.
+        if id.utf8.contains(where: { $0 == 0x20 || $0 >= 0x80 }),
+            id.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\u{FEFF}" })
+        {
+            return "contains white space"
         }
         return nil
     }
@@ -94,6 +116,10 @@ enum Validate {
         guard value.amount >= 0 else {
             throw FieldProblem(field: "\(field).amount", reason: "is negative (\(value.amount))")
         }
+        guard value.amount <= Money.maximumAmount else {
+            throw FieldProblem(
+                field: "\(field).amount", reason: "is \(value.amount), more than \(Money.maximumAmount) minor units")
+        }
         guard isCurrencyCode(value.currency) else {
             throw FieldProblem(
                 field: "\(field).currency", reason: "'\(value.currency)' is not 3 upper-case letters (ISO 4217)")
@@ -106,6 +132,28 @@ enum Validate {
         guard utf8.count == 3 else { return false }
         let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
         return utf8.withContiguousStorageIfAvailable { $0.allSatisfy(isUpper) } ?? utf8.allSatisfy(isUpper)
+    }
+
+    /// A time in the contract's range (years 0001–9999 in UTC): the parser
+    /// refuses others, this catches one made in code (a command's time).
+    static func time(_ value: Timestamp, _ field: String) throws(FieldProblem) {
+        guard value.isValid else {
+            throw FieldProblem(field: field, reason: "\(value) is outside \(Timestamp.earliestValid)…\(Timestamp.latestValid)")
+        }
+    }
+
+    /// A client's name: 1 to 200 characters (Unicode scalars), no control characters.
+    static func clientName(_ value: String, _ field: String = "clientName") throws(FieldProblem) {
+        let bytes = value.utf8.count
+        if bytes == 0 { throw FieldProblem(field: field, reason: "is empty") }
+        if bytes > clientNameLength.upperBound {
+            // Counting scalars walks the string; a UTF-8 length within the bound settles it.
+            let length = value.unicodeScalars.count
+            if length > clientNameLength.upperBound {
+                throw FieldProblem(field: field, reason: "is \(length) characters long, more than \(clientNameLength.upperBound)")
+            }
+        }
+        if containsControl(value) { throw FieldProblem(field: field, reason: "contains a control character") }
     }
 
     static func noticeHours(_ value: Int, _ field: String) throws(FieldProblem) {

@@ -13,6 +13,11 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(amount) \(currency)" }
+
+    /// The largest amount the contract accepts, in minor units: 10^12 (ten
+    /// billion in a currency of cents). Sums over a whole log stay far from
+    /// Int64's end; they saturate rather than trap if a hand-edited log goes past it.
+    public static let maximumAmount: Int64 = 1_000_000_000_000
 }
 
 /// Whether an inquiry is for one client or a couple.
@@ -107,6 +112,9 @@ public enum CancellationPolicy {
 }
 
 extension Timestamp {
-    /// This instant moved by whole hours.
-    func adding(hours: Int) -> Timestamp { adding(seconds: Int64(hours) * 3600) }
+    /// This instant moved by whole hours (saturating, as ``Timestamp/adding(seconds:)``).
+    func adding(hours: Int) -> Timestamp {
+        let seconds = Int64(hours).multipliedReportingOverflow(by: 3600)
+        return adding(seconds: seconds.overflow ? (hours < 0 ? .min : .max) : seconds.partialValue)
+    }
 }

@@ -57,6 +57,11 @@ public struct GeneratorParameters: Sendable, Hashable {
         guard start.microsecondsSinceEpoch % 86_400_000_000 == 0, start.microsecondsSinceEpoch >= 0 else {
             throw GeneratorError(.invalidParameters, "start must be a midnight UTC on or after 1970-01-01, not \(start)")
         }
+        // The contract's times end with 9999 (EventSchemas: years 0001–9999 in UTC).
+        guard end.isValid else {
+            throw GeneratorError(
+                .invalidParameters, "months (\(months)) from \(start) run past \(Timestamp.latestValid), the last time the log accepts")
+        }
     }
 
     /// The end of the history: ``start`` plus ``months`` calendar months.

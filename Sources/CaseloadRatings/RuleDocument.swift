@@ -101,8 +101,28 @@ struct RuleMember {
 }
 
 /// Reads rule text of each format into a `RuleNode` tree.
+///
+/// What a rule may expand to is bounded in every format: the text is at most
+/// ``maximumBytes``; JSON and TOML have no references, so their trees are no
+/// larger than the text (and JSON nests at most 64 deep); YAML's anchors and
+/// aliases, which let a few lines stand for billions of values ("billion
+/// laughs"), are refused by a scan of the text *before* Yams composes it,
+/// flow collections nest at most ``maximumYAMLFlowDepth`` deep, and the tree
+/// holds at most ``maximumNodes`` values.
 enum RuleDocumentReader {
+    /// The largest rule text read: a rule is a few dozen lines.
+    static let maximumBytes = 1 << 20
+    /// The most values (tables, arrays, scalars) a rule's tree may hold.
+    static let maximumNodes = 100_000
+    /// The deepest YAML flow collection (`[[[…]]]`) read; Yams composes recursively.
+    static let maximumYAMLFlowDepth = 64
+
     static func read(_ text: String, format: RuleFormat, file: String?) throws -> RuleNode {
+        guard text.utf8.count <= maximumBytes else {
+            throw RatingRuleError(
+                .unreadableFile, "the rule is \(text.utf8.count) bytes, more than \(maximumBytes) (1 MiB); a rule is a few lines",
+                file: file)
+        }
         let root: RuleNode
         switch format {
         case .json: root = try readJSON(text, file: file)
@@ -197,6 +217,17 @@ enum RuleDocumentReader {
     // MARK: YAML
 
     static func readYAML(_ text: String, file: String?) throws -> RuleNode {
+        if let found = YAMLReferenceScan.scan(text, maximumFlowDepth: maximumYAMLFlowDepth) {
+            let message = switch found.kind {
+            case .anchor:
+                "YAML anchors (&name) and aliases (*name) are not supported in rule files: write the value out"
+            case .alias:
+                "YAML aliases (*name) are not supported in rule files: write the value out"
+            case .tooDeep:
+                "YAML flow collections nest more than \(maximumYAMLFlowDepth) deep here; a rule nests a few levels"
+            }
+            throw RatingRuleError(.invalidValue, message, file: file, line: found.line, column: found.column)
+        }
         let composed: Node?
         do {
             composed = try Yams.compose(yaml: text)
@@ -206,7 +237,8 @@ enum RuleDocumentReader {
         guard let composed else {
             throw RatingRuleError(.syntax, "the file holds no YAML document (it is empty)", file: file)
         }
-        return try yamlNode(composed, file: file)
+        var budget = maximumNodes
+        return try yamlNode(composed, file: file, budget: &budget)
     }
 
     private static func yamlSyntaxError(_ error: YamlError, file: String?) -> RatingRuleError {
@@ -230,8 +262,16 @@ enum RuleDocumentReader {
         }
     }
 
-    private static func yamlNode(_ node: Node, file: String?) throws -> RuleNode {
+    private static func yamlNode(_ node: Node, file: String?, budget: inout Int) throws -> RuleNode {
         let position = node.mark.map { SourcePosition(line: $0.line, column: $0.column) }
+        // The scan refuses aliases, so the tree is no larger than the text;
+        // this bounds it whatever reached here.
+        budget -= 1
+        guard budget >= 0 else {
+            throw RatingRuleError(
+                .invalidValue, "the rule holds more than \(maximumNodes) values; a rule holds a few dozen", file: file,
+                line: position?.line, column: position?.column)
+        }
         switch node {
         case .scalar(let scalar):
             let kind: RuleNode.Kind
@@ -253,11 +293,14 @@ enum RuleDocumentReader {
                         line: key.mark?.line, column: key.mark?.column)
                 }
                 let keyPosition = key.mark.map { SourcePosition(line: $0.line, column: $0.column) }
-                members.append(RuleMember(key: keyScalar.string, keyPosition: keyPosition, value: try yamlNode(value, file: file)))
+                members.append(RuleMember(
+                    key: keyScalar.string, keyPosition: keyPosition, value: try yamlNode(value, file: file, budget: &budget)))
             }
             return RuleNode(kind: .table(members), position: position)
         case .sequence(let sequence):
-            return RuleNode(kind: .array(try sequence.map { try yamlNode($0, file: file) }), position: position)
+            var elements: [RuleNode] = []
+            for element in sequence { elements.append(try yamlNode(element, file: file, budget: &budget)) }
+            return RuleNode(kind: .array(elements), position: position)
         case .alias:
             throw RatingRuleError(
                 .invalidValue, "YAML aliases (*name) are not supported in rule files: write the value out", file: file,
@@ -317,6 +360,223 @@ enum RuleDocumentReader {
         case .date, .time, .dateTime:
             return RuleNode(kind: .unsupported("a date or time"), position: position)
         }
+    }
+}
+
+/// Finds, without composing the YAML, the first anchor (`&name`) or alias
+/// (`*name`), or a flow collection nested too deep: what must be refused
+/// before Yams expands it. A light lexer: it knows comments, quoted scalars,
+/// block scalars (`|`, `>`), flow collections and where a node may start
+/// (line start, after `- `, `? `, `: `, `[`, `{`, `,`, a tag); an `&` or `*`
+/// elsewhere is text (`score: a * b`). When unsure it errs towards refusing.
+struct YAMLReferenceScan {
+    enum Kind { case anchor, alias, tooDeep }
+
+    struct Found {
+        var kind: Kind
+        var line: Int
+        var column: Int
+    }
+
+    static func scan(_ text: String, maximumFlowDepth: Int) -> Found? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var line = 1
+        var lineStart = 0
+        var flowDepth = 0
+        var nodeStart = true
+        // Inside a block scalar: lines indented deeper than this are its text.
+        var blockScalarParentIndent: Int?
+        // A plain scalar still open at the end of a line (block context): the
+        // column where that line's first node began, after any `- ` or `? `
+        // (`key` in `- key: value`). Lines indented deeper continue it
+        // (`description: ranks by conversion` / `  & retention`), so a `*` or
+        // `&` at their start is text. YAML continues a plain scalar on lines
+        // deeper than its collection's indentation, which is never deeper
+        // than that column: a line taken for a continuation here is one there.
+        var openPlainIndent: Int?
+        var lineContentColumn: Int?
+
+        func found(_ kind: Kind) -> Found {
+            var column = 1
+            for offset in lineStart..<index where bytes[offset] & 0xC0 != 0x80 { column += 1 }
+            return Found(kind: kind, line: line, column: column)
+        }
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        /// The length of the line break at `at`, or 0: LF, CR, CRLF, and the
+        /// breaks libyaml also knows, NEL (U+0085), LS and PS (U+2028, U+2029).
+        func breakLength(_ at: Int) -> Int {
+            guard at < bytes.count else { return 0 }
+            switch bytes[at] {
+            case 0x0A: return 1
+            case 0x0D: return at + 1 < bytes.count && bytes[at + 1] == 0x0A ? 2 : 1
+            case 0xC2: return at + 1 < bytes.count && bytes[at + 1] == 0x85 ? 2 : 0
+            case 0xE2:
+                return at + 2 < bytes.count && bytes[at + 1] == 0x80 && (bytes[at + 2] == 0xA8 || bytes[at + 2] == 0xA9) ? 3 : 0
+            default: return 0
+            }
+        }
+        func isBreak(_ at: Int) -> Bool { breakLength(at) > 0 }
+        func followedBySpace(_ at: Int) -> Bool { at + 1 >= bytes.count || isBlank(bytes[at + 1]) || isBreak(at + 1) }
+        func newLine() {
+            line += 1
+            lineStart = index
+        }
+        func skipToEndOfLine() {
+            while index < bytes.count, !isBreak(index) { index += 1 }
+        }
+        /// Past the line break at `index`, onto the next line.
+        func consumeBreak() {
+            guard index < bytes.count else { return }
+            index += max(1, breakLength(index))
+            newLine()
+        }
+
+        while index < bytes.count {
+            // At a line's start (block context): its indentation, and whether
+            // it belongs to a block scalar.
+            if index == lineStart, flowDepth == 0 {
+                var indent = 0
+                while index + indent < bytes.count, bytes[index + indent] == 0x20 { indent += 1 }
+                let rest = index + indent
+                let blankLine = rest >= bytes.count || isBreak(rest)
+                if let parent = blockScalarParentIndent {
+                    if blankLine || indent > parent {
+                        index = rest
+                        skipToEndOfLine()
+                        consumeBreak()
+                        continue
+                    }
+                    blockScalarParentIndent = nil
+                }
+                index = rest
+                if blankLine {
+                    consumeBreak()
+                    continue
+                }
+                lineContentColumn = nil
+                if let open = openPlainIndent, indent > open {
+                    nodeStart = false  // the open plain scalar goes on
+                } else {
+                    openPlainIndent = nil
+                    nodeStart = true
+                }
+            }
+            let byte = bytes[index]
+            if isBreak(index) {
+                consumeBreak()
+                continue
+            }
+            if isBlank(byte) {
+                index += 1
+                continue
+            }
+            if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF {
+                index += 3  // a byte-order mark: libyaml skips it where a line starts
+                continue
+            }
+            if byte == UInt8(ascii: "#"), index == lineStart || isBlank(bytes[index - 1]) || nodeStart {
+                openPlainIndent = nil  // a comment ends a plain scalar
+                skipToEndOfLine()
+                continue
+            }
+            let closesFlow = (byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")) && flowDepth > 0
+            if nodeStart, index == lineStart, index + 3 <= bytes.count,
+                bytes[index] == bytes[index + 1], bytes[index + 1] == bytes[index + 2],
+                bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "."), followedBySpace(index + 2)
+            {
+                // `---` or `...` (a document's start or end): a node may follow on the line.
+                index += 3
+                continue
+            }
+            if nodeStart {
+                let indicator = byte == UInt8(ascii: "-") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":")
+                if indicator, followedBySpace(index) {
+                    // `- `, `? `, `: `: a node still follows.
+                    index += 1
+                    continue
+                }
+                if closesFlow {
+                    flowDepth -= 1
+                    index += 1
+                    nodeStart = false
+                    continue
+                }
+                if lineContentColumn == nil { lineContentColumn = index - lineStart }
+                switch byte {
+                case UInt8(ascii: "&"): return found(.anchor)
+                case UInt8(ascii: "*"): return found(.alias)
+                case UInt8(ascii: "!"):
+                    // A tag: a node still follows it.
+                    while index < bytes.count, !isBlank(bytes[index]), !isBreak(index) { index += 1 }
+                    continue
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    flowDepth += 1
+                    if flowDepth > maximumFlowDepth { return found(.tooDeep) }
+                    index += 1
+                    continue
+                case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                    // A quoted scalar, perhaps over several lines.
+                    let quote = byte
+                    index += 1
+                    while index < bytes.count {
+                        let inner = bytes[index]
+                        if inner == UInt8(ascii: "\\"), quote == UInt8(ascii: "\""), index + 1 < bytes.count {
+                            index += 1
+                            if isBreak(index) { consumeBreak() } else { index += 1 }
+                            continue
+                        }
+                        if inner == quote {
+                            if quote == UInt8(ascii: "'"), index + 1 < bytes.count, bytes[index + 1] == quote {
+                                index += 2
+                                continue
+                            }
+                            index += 1
+                            break
+                        }
+                        if isBreak(index) {
+                            consumeBreak()
+                        } else {
+                            index += 1
+                        }
+                    }
+                    nodeStart = false
+                    continue
+                case UInt8(ascii: "|") where flowDepth == 0, UInt8(ascii: ">") where flowDepth == 0:
+                    // A block scalar: the lines indented deeper than the column of
+                    // this line's first node are text (as for a plain scalar's
+                    // continuation; in `? k: |` the mapping is at `k`'s column).
+                    blockScalarParentIndent = lineContentColumn ?? 0
+                    skipToEndOfLine()
+                    continue
+                default:
+                    nodeStart = false  // a plain scalar begins
+                    if flowDepth == 0 { openPlainIndent = lineContentColumn }
+                    index += 1
+                    continue
+                }
+            }
+            // Inside a scalar or after one: what makes the next node start.
+            if byte == UInt8(ascii: ":") {
+                // `: ` (or, in a flow collection, `:` before an indicator: `{"a":*b}` too).
+                if followedBySpace(index) || flowDepth > 0 {
+                    nodeStart = true
+                    openPlainIndent = nil  // the scalar was a key
+                }
+            } else if flowDepth > 0 {
+                if byte == UInt8(ascii: ",") {
+                    nodeStart = true
+                } else if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                    flowDepth += 1
+                    if flowDepth > maximumFlowDepth { return found(.tooDeep) }
+                    nodeStart = true
+                } else if closesFlow {
+                    flowDepth -= 1
+                }
+            }
+            index += 1
+        }
+        return nil
     }
 }
 

@@ -70,7 +70,7 @@ struct Accumulator {
                 statistics.countedInquiries += 1
                 if let replied = facts.firstReplyAt, replied <= asOf {
                     statistics.repliedInquiries += 1
-                    responseSeconds.append(Double(replied.microsecondsSinceEpoch - facts.openedAt.microsecondsSinceEpoch) / 1_000_000)
+                    responseSeconds.append(replied.seconds(since: facts.openedAt))
                 }
                 if let converted = facts.convertedAt, converted <= asOf { statistics.firstSessions += 1 }
                 if refused { statistics.refusals += 1 }
@@ -90,12 +90,14 @@ struct Accumulator {
             }
             statistics.chargedSessions += 1
             // One currency: the facts refuse a second one (MarketplaceFacts.currency).
-            statistics.sessionRevenue += session.amount
-            statistics.platformFees += window.feeModel.commission(on: session.amount)
+            // Saturating: a price is at most Money.maximumAmount, but a log
+            // edited by hand may hold any Int64, and a sum must never trap.
+            statistics.sessionRevenue.addSaturating(session.amount)
+            statistics.platformFees.addSaturating(window.feeModel.commission(on: session.amount))
         }
         for cancelled in facts.uncharged where inWindow(cancelled) { statistics.earlyCancellations += 1 }
         if let first = facts.charged.first, first.at <= asOf, inWindow(first.at) {
-            statistics.platformFees += window.feeModel.newClientFee(firstSessionPrice: first.amount)
+            statistics.platformFees.addSaturating(window.feeModel.newClientFee(firstSessionPrice: first.amount))
         }
         // Retention: clients seen in the window, refusals left out when honoured.
         let excluded = window.honourExclusions && facts.isExcluded(at: asOf)

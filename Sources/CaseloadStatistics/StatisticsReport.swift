@@ -105,6 +105,8 @@ extension String {
         guard value.isFinite else { return "–" }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
+        // The scaled value must fit an Int64: past 10^18 write it as Swift does (never reached by real figures).
+        guard abs(value) * scale < 1e18 else { return value.description }
         let scaled = (abs(value) * scale).rounded()
         let whole = Int64(scaled / scale)
         let fraction = Int64(scaled) - whole * Int64(scale)

@@ -96,10 +96,21 @@ public struct StatisticsWindow: Sendable, Hashable {
         self.feeModel = feeModel
     }
 
+    /// The longest window, in days: from 0001-01-01 to 9999-12-31, the
+    /// contract's whole range of times; a longer one holds all history too.
+    public static let maximumDays = 3_652_059
+    /// The window lengths a caller may ask for (`--days`, a rule's window).
+    public static let validDays = 1...maximumDays
+
     /// Where the window starts as of `asOf`: it is (start, asOf], `days`
     /// whole days of 86,400 s; nil when it holds all history up to `asOf`.
+    /// A length beyond ``maximumDays`` counts as ``maximumDays`` and the start
+    /// saturates at the earliest Int64 time, so no window traps.
     public func start(asOf: Timestamp) -> Timestamp? {
-        days.map { asOf.adding(seconds: -Int64($0) * 86_400) }
+        days.map { days in
+            let clamped = Int64(Swift.min(Swift.max(days, 0), Self.maximumDays))
+            return asOf.adding(seconds: -clamped * 86_400)
+        }
     }
 }
 
@@ -137,21 +148,42 @@ public enum FeeModel: Sendable, Hashable {
     /// The platform's default: two sessions' price per new client + 30%.
     public static let platformDefault = FeeModel.firstClientFee(sessionsOwed: 2, commissionPercent: 30)
 
-    /// The commission on one session's price, rounded half up to a minor unit.
+    /// The commission on one session's price, rounded half up to a minor unit
+    /// (saturating at the ends of Int64 for any price and percentage).
     func commission(on price: Int64) -> Int64 {
         let percent: Int64 = switch self {
         case .firstClientFee(_, let percent): Int64(percent)
         case .flatCommission(let percent): Int64(percent)
         }
-        return (price * percent + 50) / 100
+        // (100q + r)·p/100 = q·p + r·p/100: exact for any price ≥ 0, and q·p
+        // fits whenever the fee does (it overflows only past Int64.max).
+        let (whole, rest) = price.quotientAndRemainder(dividingBy: 100)
+        let wholeFee = whole.multipliedReportingOverflow(by: percent)
+        let restFee = rest.multipliedReportingOverflow(by: percent)
+        guard !wholeFee.overflow, !restFee.overflow else { return (price < 0) == (percent < 0) ? .max : .min }
+        var fee = wholeFee.partialValue
+        let restPart = restFee.partialValue
+        fee.addSaturating(restPart / 100 + (restPart % 100 + 50) / 100)
+        return fee
     }
 
-    /// The one-off fee for a new client whose first session cost `price`.
+    /// The one-off fee for a new client whose first session cost `price`
+    /// (saturating at the ends of Int64).
     func newClientFee(firstSessionPrice price: Int64) -> Int64 {
         switch self {
-        case .firstClientFee(let sessions, _): Int64(sessions) * price
-        case .flatCommission: 0
+        case .firstClientFee(let sessions, _):
+            let fee = Int64(sessions).multipliedReportingOverflow(by: price)
+            return fee.overflow ? ((sessions < 0) == (price < 0) ? .max : .min) : fee.partialValue
+        case .flatCommission: return 0
         }
+    }
+}
+
+extension Int64 {
+    /// Adds `other`, stopping at `.max` or `.min` instead of trapping.
+    mutating func addSaturating(_ other: Int64) {
+        let sum = addingReportingOverflow(other)
+        self = sum.overflow ? (other < 0 ? .min : .max) : sum.partialValue
     }
 }
 

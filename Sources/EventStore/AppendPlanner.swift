@@ -123,11 +123,26 @@ package enum AppendPlanner {
                 }
                 throw EventStoreError.wrongVersion(append.stream, expected: append.expected, actual: current)
             }
+            // Versions and positions are gapless from 1, so neither can reach
+            // Int64.max in a log written through a store; one edited by hand
+            // can, and an append after it is refused rather than trapped on.
+            let last = current.addingReportingOverflow(Int64(append.events.count))
+            guard !last.overflow else {
+                throw EventStoreError(
+                    .corrupted, "stream '\(append.stream)' is at version \(current), where no event can follow: the log was edited outside the store",
+                    stream: append.stream, actualVersion: current)
+            }
             versions.append(current)
-            if appends.count > 1 { simulated[append.stream] = current + Int64(append.events.count) }
+            if appends.count > 1 { simulated[append.stream] = last.partialValue }
+        }
+        let eventCount = appends.reduce(0) { $0 + $1.events.count }
+        guard !head.position.addingReportingOverflow(Int64(eventCount)).overflow else {
+            throw EventStoreError(
+                .corrupted, "the log's head is at position \(head.position), where no event can follow: the log was edited outside the store",
+                position: head.position)
         }
         var recorded: [RecordedEvent] = []
-        recorded.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
+        recorded.reserveCapacity(eventCount)
         var position = head.position
         var previous = head.hash
         let stamp = max(recordedAt, head.recordedAt ?? recordedAt)

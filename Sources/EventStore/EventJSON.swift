@@ -40,7 +40,9 @@ public struct AppendRequestLine: Sendable {
         var events: [NewEvent] = []
         try JSONScanner.withScanner(json) { scanner in
             var object = try scanner.beginObject()
+            var seen = SeenMembers()
             while let key = try scanner.nextKey(&object) {
+                try seen.once(key, ["stream", "expected", "events"], scanner)
                 switch key {
                 case "stream":
                     let named = try StreamID(try scanner.readString(), limits: limits)
@@ -83,7 +85,9 @@ public struct AppendRequestLine: Sendable {
             return value
         }
         var object = try scanner.beginObject()
+        var seen = SeenMembers()
         while let key = try scanner.nextKey(&object) {
+            try seen.once(key, eventMembers, scanner)
             switch key {
             case "type": type = try scanner.readString()
             case "data": data = try scanner.captureValue()
@@ -103,5 +107,22 @@ public struct AppendRequestLine: Sendable {
         return NewEvent(
             id: id ?? newID(), type: type, schemaVersion: schemaVersion, payload: EventPayload(bytes: data),
             occurredAt: occurredAt, actor: actor, correlationID: correlation, causationID: causation)
+    }
+}
+
+/// An event's members in an append line.
+private let eventMembers = ["type", "data", "actor", "occurredAt", "eventId", "schemaVersion", "correlationId", "causationId"]
+
+/// The members of one object seen so far: each may appear once, so that no
+/// member's meaning depends on which copy comes last (issue 15, defect 2).
+private struct SeenMembers {
+    private var mask: UInt16 = 0
+
+    /// Throws if `key`, one of `members`, was seen already (other keys are the caller's to refuse).
+    mutating func once(_ key: String, _ members: [String], _ scanner: JSONScanner) throws {
+        guard let index = members.firstIndex(of: key) else { return }
+        let bit = UInt16(1) << UInt16(index)
+        if mask & bit != 0 { throw scanner.invalid("field '\(key)' appears twice") }
+        mask |= bit
     }
 }
