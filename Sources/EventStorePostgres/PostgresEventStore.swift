@@ -68,7 +68,10 @@ public final class PostgresEventStore: EventStore {
         connectionConfiguration.options.connectTimeout = .milliseconds(
             seconds.seconds * 1000 + seconds.attoseconds / 1_000_000_000_000_000)
         // Durable commits whatever the server's default: an acknowledged append is on disk.
-        connectionConfiguration.options.additionalStartupParameters = [("synchronous_commit", "on")]
+        // The application name tells operators (pg_stat_activity) which connection is the writer.
+        connectionConfiguration.options.additionalStartupParameters = [
+            ("synchronous_commit", "on"), ("application_name", "caseload-writer:\(configuration.schema)"),
+        ]
         let connect: @Sendable () async throws -> PostgresConnection = { [connectionConfiguration] in
             try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
         }
@@ -95,7 +98,9 @@ public final class PostgresEventStore: EventStore {
             password: configuration.password, database: configuration.database, tls: .disable)
         clientConfiguration.options.maximumConnections = max(1, configuration.maxReaderConnections)
         clientConfiguration.options.connectTimeout = configuration.connectTimeout
-        clientConfiguration.options.additionalStartupParameters = [("default_transaction_read_only", "on")]
+        clientConfiguration.options.additionalStartupParameters = [
+            ("default_transaction_read_only", "on"), ("application_name", "caseload-reader:\(configuration.schema)"),
+        ]
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.clientTask = Task { await client.run() }

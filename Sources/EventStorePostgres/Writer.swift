@@ -164,6 +164,25 @@ final class WriterSession: @unchecked Sendable {
         }
     }
 
+    /// Begins a transaction. A connection the server dropped while it was
+    /// idle (a restart, `pg_terminate_backend`, an idle timeout) fails at
+    /// `BEGIN`, before anything of the transaction was sent: it is then
+    /// replaced once and the transaction begins on the new one.
+    func begin() async throws -> PostgresConnection {
+        let connection = try await live()
+        do {
+            try await run("BEGIN", on: connection)
+            return connection
+        } catch let error as PSQLError where error.code != .server {
+            logger.info("the write connection was lost; reconnecting", metadata: ["error": "\(error.code)"])
+            try? await connection.close()
+            self.connection = nil
+            let fresh = try await live()
+            try await run("BEGIN", on: fresh)
+            return fresh
+        }
+    }
+
     func shutdown() async {
         try? await connection?.close()
         connection = nil
@@ -171,7 +190,12 @@ final class WriterSession: @unchecked Sendable {
 
     @discardableResult
     func run(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRow] {
-        try await connection.query(query, logger: logger).collect()
+        // A query written to a channel that has already closed would never
+        // be answered (the driver drops the write's failure): refuse it here.
+        guard !connection.isClosed else {
+            throw EventStoreError(.storageFailure, "\(describe): the connection was lost (the server closed it)")
+        }
+        return try await connection.query(query, logger: logger).collect()
     }
 
     func lockHead(_ connection: PostgresConnection) async throws -> LogHead {
@@ -194,8 +218,7 @@ final class WriterSession: @unchecked Sendable {
         let newHead: LogHead
         let before: LogHead
         do {
-            let connection = try await live()
-            try await run("BEGIN", on: connection)
+            let connection = try await begin()
             do {
                 var head = try await lockHead(connection)
                 before = head
@@ -205,8 +228,7 @@ final class WriterSession: @unchecked Sendable {
                     results.append(plan.append(appends, head: &head, now: now))
                 }
                 if !plan.rows.isEmpty {
-                    try await run(queries.insert(plan.rows), on: connection)
-                    try await run(queries.updateHead(head), on: connection)
+                    try await run(queries.insert(plan.rows, movingHeadTo: head), on: connection)
                 }
                 try await run("COMMIT", on: connection)
                 newHead = head
@@ -233,8 +255,7 @@ final class WriterSession: @unchecked Sendable {
     ) async throws -> T {
         let connection: PostgresConnection
         do {
-            connection = try await live()
-            try await run("BEGIN", on: connection)
+            connection = try await begin()
         } catch {
             throw storeError(error, "cannot begin a transaction on \(describe)")
         }
