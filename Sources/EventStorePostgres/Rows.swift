@@ -28,21 +28,35 @@ struct Queries: Sendable {
             unsafeSQL: "UPDATE \(schema.table("head")) SET position = $1, hash = $2, recorded_at = $3", binds: binds)
     }
 
-    /// The current version of each of `streams` that has events.
+    /// The current version of one stream: one step down the (stream_id,
+    /// stream_version) index. (`max(…) … GROUP BY` would read every entry
+    /// of the stream: PostgreSQL's min/max shortcut skips grouped queries.)
+    private var latestVersion: String {
+        "(SELECT stream_version FROM \(events) e WHERE e.stream_id = s.id ORDER BY stream_version DESC LIMIT 1)"
+    }
+
+    /// The current version of each of `streams` (NULL: no events).
     func streamVersions(_ streams: [String]) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 1)
         binds.append(streams)
-        return PostgresQuery(
-            unsafeSQL: "SELECT stream_id, max(stream_version) FROM \(events) WHERE stream_id = ANY($1) GROUP BY stream_id",
-            binds: binds)
+        return PostgresQuery(unsafeSQL: "SELECT s.id, \(latestVersion) FROM unnest($1::text[]) AS s(id)", binds: binds)
     }
 
-    /// The committed events among `ids`.
-    func eventsWithIDs(_ ids: [UUID]) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 1)
+    /// What planning a group needs, in one round trip: a row per stream
+    /// (position NULL, stream_id, its version or NULL), then the committed
+    /// events among `ids` (as `Schema.eventColumns`).
+    func planningReads(streams: [String], ids: [UUID]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(streams)
         binds.append(ids)
         return PostgresQuery(
-            unsafeSQL: "SELECT \(Schema.eventColumns) FROM \(events) WHERE event_id = ANY($1)", binds: binds)
+            unsafeSQL: """
+                SELECT NULL::bigint, NULL::uuid, s.id, \(latestVersion), NULL::text, NULL::integer, NULL::bigint, \
+                NULL::bigint, NULL::text, NULL::uuid, NULL::uuid, NULL::bytea, NULL::bytea FROM unnest($1::text[]) AS s(id)
+                UNION ALL
+                SELECT \(Schema.eventColumns) FROM \(events) WHERE event_id = ANY($2)
+                """,
+            binds: binds)
     }
 
     func event(id: UUID) -> PostgresQuery {

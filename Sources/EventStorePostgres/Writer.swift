@@ -296,14 +296,17 @@ struct PlannedRows: AppendStorage {
         ids.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
         for append in appends { ids.append(contentsOf: append.events.map(\.id)) }
         var versions: [StreamID: Int64] = [:]
-        for row in try await session.run(session.queries.streamVersions(streams), on: connection) {
-            let (stream, version) = try row.decode((String, Int64).self)
-            versions[StreamID(unchecked: stream)] = version
-        }
         var committed: [UUID: RecordedEvent] = [:]
-        for row in try await session.run(session.queries.eventsWithIDs(ids), on: connection) {
-            let event = try row.recordedEvent()
-            committed[event.id] = event
+        for row in try await session.run(session.queries.planningReads(streams: streams, ids: ids), on: connection) {
+            let columns = row.makeRandomAccess()
+            if try columns[0].decode(Int64?.self) == nil {
+                if let version = try columns[3].decode(Int64?.self) {
+                    versions[StreamID(unchecked: try columns[2].decode(String.self))] = version
+                }
+            } else {
+                let event = try row.recordedEvent()
+                committed[event.id] = event
+            }
         }
         return PlannedRows(versions: versions, committed: committed, limits: session.limits)
     }
@@ -377,8 +380,8 @@ struct Transaction: EventStoreTransaction {
 
     func currentVersion(of stream: StreamID) throws -> Int64 {
         guard let row = try rows(session.queries.streamVersions([stream.rawValue])).first else { return 0 }
-        let (_, version) = try row.decode((String, Int64).self)
-        return version
+        let (_, version) = try row.decode((String, Int64?).self)
+        return version ?? 0
     }
 
     func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) throws -> [RecordedEvent] {
