@@ -393,8 +393,10 @@ struct Transaction: EventStoreTransaction {
     }
 
     func greatestEventID() throws -> UUID? {
-        // PostgreSQL orders uuids by their 16 bytes, as `bytesPrecede` does.
-        try rows(PostgresQuery(unsafeSQL: "SELECT max(event_id) FROM \(table("events"))")).first?.decode(UUID?.self)
+        // PostgreSQL orders uuids by their 16 bytes, as `bytesPrecede` does
+        // (it has no max(uuid); the unique index gives the last one in a step).
+        try rows(PostgresQuery(unsafeSQL: "SELECT event_id FROM \(table("events")) ORDER BY event_id DESC LIMIT 1"))
+            .first?.decode(UUID.self)
     }
 
     mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {

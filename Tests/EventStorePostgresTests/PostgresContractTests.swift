@@ -216,6 +216,41 @@ struct PostgresDatabase {
         #expect(try tables.first?.decode(Int64.self) == 1, "nothing was created beside it")
     }
 
+    @Test func aLogOfAnotherFormatIsRefusedWithItsFormat() async throws {
+        let schema = FreshSchema()
+        defer { Task { await schema.drop() } }
+        let store = try await schema.open()
+        await store.close()
+        _ = try await schema.sql(PostgresQuery(unsafeSQL: "UPDATE \(schema.name).caseload_log SET format = 99"))
+        let error = try await expectError(EventStoreError.self) { _ = try await schema.open() }
+        #expect(error.code == .notAnEventStore)
+        #expect(error.message.contains("format 99") && error.message.contains("format \(PostgresEventStore.logFormat)"), "\(error)")
+    }
+
+    /// An import skips id lookups above the greatest id in the log, so that
+    /// must compare ids as their 16 bytes, as `UUID.bytesPrecede` does.
+    @Test func theGreatestEventIDComparesIdsAsBytes() async throws {
+        let schema = FreshSchema()
+        defer { Task { await schema.drop() } }
+        let store = try await schema.open()
+        let ids = ["7fffffff-0000-4000-8000-000000000000", "80000000-0000-4000-8000-000000000000", "0fffffff-ffff-4fff-8fff-ffffffffffff"]
+            .map { UUID(uuidString: $0)! }
+        let events = ids.enumerated().map { index, id in
+            var event = sampleEvent(index + 1)
+            event.id = id
+            return event
+        }
+        let (empty, greatest) = try await store.withTransaction { transaction in
+            let empty = try transaction.greatestEventID()
+            _ = try transaction.append([StreamAppend(stream: try StreamID("s"), expected: .noStream, events: events)])
+            return (empty, try transaction.greatestEventID())
+        }
+        #expect(empty == nil)
+        #expect(greatest == ids[1])
+        #expect(ids.allSatisfy { $0 == ids[1] || $0.bytesPrecede(ids[1]) })
+        await store.close()
+    }
+
     @Test func erasureDeletesTheKeyAndTheValuesAndCompactRewritesTheVault() async throws {
         let schema = FreshSchema()
         defer { Task { await schema.drop() } }
