@@ -32,6 +32,8 @@ public final class PostgresEventStore: EventStore {
     private let clientTask: Task<Void, Never>
     private let writer: PostgresWriter
     private let commits: CommitSignal
+    /// Hears the commits of every store on this log (`LISTEN`), other processes' included.
+    private let listener: Task<Void, Never>
     private let closed = Atomic<Bool>(false)
 
     /// The log format this build writes and reads.
@@ -75,6 +77,10 @@ public final class PostgresEventStore: EventStore {
         let connect: @Sendable () async throws -> PostgresConnection = { [connectionConfiguration] in
             try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
         }
+        var listenerConfiguration = connectionConfiguration
+        listenerConfiguration.options.additionalStartupParameters = [
+            ("application_name", "caseload-listener:\(configuration.schema)")
+        ]
         let connection: PostgresConnection
         do {
             connection = try await connect()
@@ -107,6 +113,9 @@ public final class PostgresEventStore: EventStore {
 
         let commits = CommitSignal(head: head.position)
         self.commits = commits
+        self.listener = Task { [listenerConfiguration, channel = queries.commitChannel] in
+            await Self.listen(on: channel, configuration: listenerConfiguration, logger: logger, commits: commits)
+        }
         let session = WriterSession(
             connection: connection, connect: connect, queries: queries, clock: configuration.clock,
             limits: configuration.limits, logger: logger, onCommit: { commits.publish($0.position) }, describe: describe)
@@ -117,6 +126,37 @@ public final class PostgresEventStore: EventStore {
         if !closed.load(ordering: .acquiring) {
             writer.submit(.stop(nil))
             clientTask.cancel()
+            listener.cancel()
+        }
+    }
+
+    /// Publishes every commit announced on `channel` until cancelled,
+    /// reconnecting (after a second) when the connection is lost. Missing
+    /// announcements cost only latency: a waiter that times out asks the database.
+    private static func listen(
+        on channel: String, configuration: PostgresConnection.Configuration, logger: Logger, commits: CommitSignal
+    ) async {
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+                await withTaskCancellationHandler {
+                    do {
+                        try await connection.listen(on: channel) { notifications in
+                            for try await notification in notifications {
+                                if let position = Int64(notification.payload) { commits.publish(position) }
+                            }
+                        }
+                    } catch {
+                        logger.debug("commit listener stopped", metadata: ["error": "\(error)"])
+                    }
+                } onCancel: {
+                    let _: EventLoopFuture<Void> = connection.close()
+                }
+                try? await connection.close()
+            } catch {
+                logger.debug("commit listener cannot connect", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 
@@ -319,7 +359,9 @@ public final class PostgresEventStore: EventStore {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await withCheckedContinuation { continuation in writer.submit(.stop(continuation)) }
         clientTask.cancel()
+        listener.cancel()
         _ = await clientTask.value
+        _ = await listener.value
         commits.finish()
     }
 }

@@ -19,13 +19,23 @@ struct Queries: Sendable {
         PostgresQuery(unsafeSQL: "SELECT position, hash, recorded_at FROM \(schema.table("head"))")
     }
 
+    /// The channel each commit is announced on (`NOTIFY`, delivered at
+    /// commit), so that stores in other processes wake their subscribers.
+    var commitChannel: String { "caseload_commits_\(schema.name)" }
+
+    /// Moves the head and announces it on ``commitChannel``.
     func updateHead(_ head: LogHead) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 3)
+        var binds = PostgresBindings(capacity: 4)
         binds.append(head.position)
         binds.append(ByteBuffer(bytes: head.hash.bytes))
         binds.append(head.recordedAt?.microsecondsSinceEpoch)
+        binds.append(commitChannel)
         return PostgresQuery(
-            unsafeSQL: "UPDATE \(schema.table("head")) SET position = $1, hash = $2, recorded_at = $3", binds: binds)
+            unsafeSQL: """
+                WITH moved AS (UPDATE \(schema.table("head")) SET position = $1, hash = $2, recorded_at = $3 RETURNING position)
+                SELECT pg_notify($4, position::text) FROM moved
+                """,
+            binds: binds)
     }
 
     /// The current version of one stream: one step down the (stream_id,
@@ -81,8 +91,8 @@ struct Queries: Sendable {
     /// NULLs, so absent correlation and causation ids travel as ''.
     ///
     /// With `head`, the same statement moves the head row there (a
-    /// data-modifying `WITH` runs whether or not it is read), saving the
-    /// group commit a round trip.
+    /// data-modifying `WITH` runs whether or not it is read) and announces
+    /// it (``updateHead(_:)``), saving the group commit round trips.
     func insert(_ rows: some Collection<RecordedEvent>, movingHeadTo head: LogHead? = nil) -> PostgresQuery {
         var positions: [Int64] = [], ids: [UUID] = [], streams: [String] = [], versions: [Int64] = []
         var types: [String] = [], schemaVersions: [Int32] = [], occurred: [Int64] = [], recorded: [Int64] = []
@@ -128,8 +138,13 @@ struct Queries: Sendable {
         binds.append(head.position)
         binds.append(ByteBuffer(bytes: head.hash.bytes))
         binds.append(head.recordedAt?.microsecondsSinceEpoch)
+        binds.append(commitChannel)
         return PostgresQuery(
-            unsafeSQL: "WITH inserted AS (\(insert) RETURNING 1) UPDATE \(schema.table("head")) SET position = $14, hash = $15, recorded_at = $16",
+            unsafeSQL: """
+                WITH inserted AS (\(insert) RETURNING 1),
+                moved AS (UPDATE \(schema.table("head")) SET position = $14, hash = $15, recorded_at = $16 RETURNING position)
+                SELECT pg_notify($17, position::text) FROM moved
+                """,
             binds: binds)
     }
 

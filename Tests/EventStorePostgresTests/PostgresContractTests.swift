@@ -129,6 +129,38 @@ struct PostgresGlobalOrder {
     }
 }
 
+extension PostgresGlobalOrder {
+    /// A store hears another store's commits (`LISTEN`/`NOTIFY`), so a
+    /// subscriber in one service process wakes when another appends, not
+    /// when its wait times out.
+    @Test func aWaiterWakesWhenAnotherStoreCommits() async throws {
+        let schema = FreshSchema()
+        defer { Task { await schema.drop() } }
+        let writer = try await schema.open()
+        let reader = try await schema.open()
+        // Until the reader's listener is listening, an announcement could be missed.
+        var listening = false
+        for _ in 0..<200 where !listening {
+            let rows = try await schema.sql(PostgresQuery(unsafeSQL: """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE application_name = 'caseload-listener:\(schema.name)' AND query LIKE 'LISTEN%'
+                """))
+            listening = try rows.first?.decode(Int64.self) == 2
+            if !listening { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(listening, "both stores' listeners are listening")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let waiter = Task { try await reader.waitForCommit(after: 0, timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await writer.append(to: try StreamID("case-1"), expected: .noStream, [sampleEvent(1)])
+        #expect(try await waiter.value == 1)
+        #expect(clock.now - start < .seconds(10), "woken by the commit, not by the 30 s timeout")
+        await writer.close()
+        await reader.close()
+    }
+}
+
 @Suite(.enabled(if: TestServer.enabled, noServer))
 struct PostgresGroupCommit {
     /// 64 tasks append to their own streams with exact expectations, some
