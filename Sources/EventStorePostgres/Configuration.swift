@@ -85,6 +85,11 @@ public struct PostgresEventStoreConfiguration: Sendable {
             + (schema == "public" ? "" : "?schema=\(schema)")
     }
 
+    /// The server, user and database, for error messages (never the password).
+    var serverDescription: String {
+        "PostgreSQL at \(host):\(port) (user '\(username)', database '\(database)')"
+    }
+
     /// `text` with whatever stands between `:` and `@` after the scheme replaced by `***`.
     static func redacted(_ text: String) -> String {
         guard let scheme = text.range(of: "://"), let at = text.range(of: "@", options: .backwards),

@@ -60,7 +60,7 @@ public final class PostgresEventStore: EventStore {
         let schema = Schema(name: configuration.schema, indexing: configuration.auditIndexing)
         let queries = Queries(schema: schema)
         self.queries = queries
-        let describe = "PostgreSQL at \(configuration.host):\(configuration.port) (user '\(configuration.username)', database '\(configuration.database)')"
+        let describe = configuration.serverDescription
         let logger = configuration.logger
 
         var connectionConfiguration = PostgresConnection.Configuration(
@@ -160,9 +160,7 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    private var describe: String {
-        "PostgreSQL at \(configuration.host):\(configuration.port) (user '\(configuration.username)', database '\(configuration.database)')"
-    }
+    private var describe: String { configuration.serverDescription }
 
     private func checkOpen() throws {
         if closed.load(ordering: .acquiring) { throw EventStoreError(.closed, "the event store is closed") }
