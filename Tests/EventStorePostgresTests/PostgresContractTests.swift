@@ -445,6 +445,39 @@ extension PostgresReconnection {
     }
 }
 
+extension PostgresReconnection {
+    /// Every connection of a store is dropped at once (its writer, its
+    /// readers and its listener, as a server restart would): reads, appends
+    /// and a running subscription go on.
+    @Test func aStoreWhoseConnectionsAreAllDroppedGoesOn() async throws {
+        let schema = FreshSchema()
+        defer { Task { await schema.drop() } }
+        let store = try await schema.open()
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [sampleEvent(1)])
+        #expect(try await store.read(LogQuery(limit: 10)).count == 1)
+        let subscriber = Task {
+            var seen: [Int64] = []
+            for try await event in store.subscribe(from: 0) {
+                seen.append(event.position)
+                if seen.count == 3 { break }
+            }
+            return seen
+        }
+        let killed = try await schema.sql(PostgresQuery(unsafeSQL: """
+            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name LIKE 'caseload-%:\(schema.name)') AS killed
+            """))
+        #expect(try (killed.first?.decode(Int64.self) ?? 0) >= 3, "writer, reader and listener")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await store.append(to: try StreamID("case-1"), expected: .exactly(1), [sampleEvent(2)]).positions == [2])
+        #expect(try await store.read(LogQuery(limit: 10)).map(\.position) == [1, 2])
+        #expect(try await store.append(to: try StreamID("case-1"), expected: .exactly(2), [sampleEvent(3)]).positions == [3])
+        #expect(try await subscriber.value == [1, 2, 3])
+        #expect(try await store.verify(progress: nil).holds)
+        await store.close()
+    }
+}
+
 /// Rough figures on this machine, printed, never asserted (timed tests on a
 /// shared machine only flake): `CASELOAD_POSTGRES_MEASURE=1 Scripts/with-postgres
 /// swift test --skip-build --filter PostgresFigures`.
