@@ -62,8 +62,17 @@ struct PostgresGlobalOrder {
             defer { finished.set() }
             return try await second.append(to: try StreamID("case-3"), expected: .noStream, [sampleEvent(3)]).positions
         }
-        // Long enough for the second append to reach the head's lock and wait there.
-        try await Task.sleep(for: .milliseconds(500))
+        // The second store's writer reaches the head's row lock and waits there.
+        var waiting = false
+        for _ in 0..<200 where !waiting {
+            let rows = try await schema.sql(PostgresQuery(unsafeSQL: """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE application_name = 'caseload-writer:\(schema.name)' AND wait_event_type = 'Lock'
+                """))
+            waiting = try rows.first?.decode(Int64.self) == 1
+            if !waiting { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        #expect(waiting, "the second append waits for the head's lock")
         #expect(!finished.isSet, "the second append waits for the held head")
         for reader in [first, second] {
             #expect(try await reader.head().position == 1)
