@@ -331,10 +331,12 @@ public final class PostgresEventStore: EventStore {
     }
 
     /// Rewrites the vault's tables (`VACUUM FULL`), so that erased keys and
-    /// values are no longer in their files. What this does not reach: the
-    /// old files' blocks on the file system until they are reused, and the
-    /// WAL segments (and any archive or replica) that logged the values,
-    /// until the server recycles them after a checkpoint.
+    /// values are no longer in their files, then asks for a `CHECKPOINT`
+    /// (when the user may), after which the server can recycle the WAL
+    /// segments that logged them. What this does not reach: the old files'
+    /// blocks on the file system until they are reused, WAL segments the
+    /// server keeps (`wal_keep_size`, replication slots), and any WAL
+    /// archive, replica or backup.
     public func compact() async throws {
         try checkOpen()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -344,6 +346,15 @@ public final class PostgresEventStore: EventStore {
                     for table in ["personal_data", "personal_keys"] {
                         try await session.run(
                             PostgresQuery(unsafeSQL: "VACUUM (FULL) \(queries.schema.table(table))"), on: connection)
+                    }
+                    // A checkpoint lets the server recycle the WAL segments
+                    // that logged the erased values (it needs the
+                    // pg_checkpoint role or a superuser; without, the server
+                    // recycles them after its next scheduled checkpoint).
+                    do {
+                        try await session.run("CHECKPOINT", on: connection)
+                    } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42501" {
+                        session.logger.info("compact: no right to CHECKPOINT; the WAL is recycled at the next scheduled one")
                     }
                     continuation.resume()
                 } catch {
