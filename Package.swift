@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EventStore", targets: ["EventStore"]),
         .library(name: "EventStoreSQLite", targets: ["EventStoreSQLite"]),
         .library(name: "EventStoreTesting", targets: ["EventStoreTesting"]),
+        .library(name: "EventStorePostgres", targets: ["EventStorePostgres"]),
         .library(name: "CaseloadDomain", targets: ["CaseloadDomain"]),
         .library(name: "Caseload", targets: ["Caseload"]),
         .library(name: "CaseloadApplication", targets: ["CaseloadApplication"]),
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // Only the server's tests use it (HummingbirdTesting builds it anyway): a streaming client for the feed.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.19.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Debian's libsqlite3 (libsqlite3-dev), the embedded default store.
@@ -60,6 +62,18 @@ let package = Package(
                 "EventStore", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict),
+
+        // The PostgreSQL backend (postgres-nio; one-row head locked per append
+        // transaction for gapless order, group commit in a writer).
+        .target(
+            name: "EventStorePostgres",
+            dependencies: [
+                "EventStore", "CaseloadCoding",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: strict),
 
         // An in-memory store and the contract suite every backend runs.
@@ -164,6 +178,13 @@ let package = Package(
         .testTarget(
             name: "EventStoreSQLiteTests",
             dependencies: ["EventStore", "EventStoreSQLite", "EventStoreTesting", "CSQLite"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EventStorePostgresTests",
+            dependencies: [
+                "EventStore", "EventStorePostgres", "EventStoreTesting", "CaseloadCoding",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "CaseloadDomainTests",
