@@ -73,7 +73,6 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["README.md"],
             swiftSettings: strict),
 
         // An in-memory store and the contract suite every backend runs.
@@ -127,7 +126,7 @@ let package = Package(
         .target(
             name: "CaseloadApplication",
             dependencies: [
-                "Caseload", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
+                "Caseload", "EventStore", "EventStoreSQLite", "EventStorePostgres", "CaseloadDomain", "CaseloadCoding",
                 "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit", "CaseloadGenerator",
                 .product(name: "Logging", package: "swift-log"),
             ],

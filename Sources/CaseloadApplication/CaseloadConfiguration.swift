@@ -10,11 +10,29 @@ public struct CaseloadConfiguration: Sendable {
     public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         /// An SQLite file (created when missing, if the configuration allows).
         case sqlite(path: String)
-        // A PostgreSQL database comes here later, beside the SQLite file.
+        /// A PostgreSQL database: `postgres://USER:PASS@HOST:PORT/DB`
+        /// (optionally `?schema=NAME`); its tables are created on first use.
+        case postgres(url: String)
 
+        /// `postgres://…` or `postgresql://…` is a PostgreSQL database,
+        /// anything else an SQLite file's path.
+        public init(parsing text: String) {
+            if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+                self = .postgres(url: text)
+            } else {
+                self = .sqlite(path: text)
+            }
+        }
+
+        /// The path, or the URL without its password.
         public var description: String {
             switch self {
-            case .sqlite(let path): path
+            case .sqlite(let path): return path
+            case .postgres(let url):
+                guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"),
+                      let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+                else { return url }
+                return String(url[..<colon]) + ":***" + String(url[at...])
             }
         }
     }

@@ -1,6 +1,7 @@
 import Caseload
 package import EventStore
 public import EventStoreSQLite
+import EventStorePostgres
 import Logging
 
 // What a front end formats: the result types of the modules below, so that
@@ -29,13 +30,21 @@ public final class Marketplace: Sendable {
     var logger: Logger { configuration.logger }
 
     /// Opens the log `configuration` names.
-    public static func open(_ configuration: CaseloadConfiguration) throws -> Marketplace {
+    public static func open(_ configuration: CaseloadConfiguration) async throws -> Marketplace {
+        let store: any EventStore
         switch configuration.store {
         case .sqlite(let path):
-            let store = try SQLiteEventStore(path: path, configuration: configuration.sqliteConfiguration)
-            configuration.logger.debug("opened the log", metadata: ["path": "\(path)", "readOnly": "\(configuration.readOnly)"])
-            return Marketplace(store: store, configuration: configuration)
+            store = try SQLiteEventStore(path: path, configuration: configuration.sqliteConfiguration)
+        case .postgres(let url):
+            var settings = try PostgresEventStoreConfiguration(url: url)
+            settings.auditIndexing = .marketplace
+            settings.logger = configuration.logger
+            settings.maxGroupSize = configuration.sqlite.maxGroupSize
+            store = try await PostgresEventStore(configuration: settings)
         }
+        configuration.logger.debug(
+            "opened the log", metadata: ["store": "\(configuration.store)", "readOnly": "\(configuration.readOnly)"])
+        return Marketplace(store: store, configuration: configuration)
     }
 
     /// An application over a store opened elsewhere (tests, another backend).
@@ -81,7 +90,7 @@ public func withMarketplace<Result>(
     _ configuration: CaseloadConfiguration, isolation: isolated (any Actor)? = #isolation,
     _ body: (Marketplace) async throws -> Result
 ) async throws -> Result {
-    let marketplace = try Marketplace.open(configuration)
+    let marketplace = try await Marketplace.open(configuration)
     let result: Result
     do {
         result = try await body(marketplace)

@@ -76,7 +76,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 throw failure(error)
             }
         } else {
-            var configuration = CaseloadConfiguration(store: .sqlite(path: db!))
+            var configuration = CaseloadConfiguration(store: .init(parsing: db!))
             configuration.durability = durability.level
             summary = try await withApplication(Edge.configuration(configuration)) { app in
                 defer { progress.finish() }

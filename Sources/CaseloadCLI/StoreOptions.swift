@@ -7,26 +7,26 @@ import Logging
 
 /// `--db`, for the commands that only read the log.
 struct ReadOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file, or postgres://USER:PASS@HOST:PORT/DB.", valueName: "path|url"))
     var db: String
 
     /// The configuration of a front end that only reads (the file must
     /// exist); the statistics' saved state is still caught up and saved.
     var configuration: CaseloadConfiguration {
-        Edge.configuration(.reading(.sqlite(path: db)))
+        Edge.configuration(.reading(.init(parsing: db)))
     }
 
     /// For commands that save nothing at all (log reads, `head`, `verify`,
     /// audits): the file opened read-only, without the write lock, so they
     /// run beside a long import and on read-only files.
     var readOnlyConfiguration: CaseloadConfiguration {
-        Edge.configuration(.readingOnly(.sqlite(path: db)))
+        Edge.configuration(.readingOnly(.init(parsing: db)))
     }
 }
 
 /// `--db` and `--durability`, for the commands that append.
 struct AppendOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The event log: an SQLite file, or postgres://USER:PASS@HOST:PORT/DB.", valueName: "path|url"))
     var db: String
 
     @Option(
@@ -38,7 +38,7 @@ struct AppendOptions: ParsableArguments {
 
     /// The configuration of a front end that appends; `create`: make the file if it is missing.
     func configuration(create: Bool) -> CaseloadConfiguration {
-        var configuration = CaseloadConfiguration(store: .sqlite(path: db))
+        var configuration = CaseloadConfiguration(store: .init(parsing: db))
         configuration.durability = durability.level
         configuration.createIfMissing = create
         return Edge.configuration(configuration)

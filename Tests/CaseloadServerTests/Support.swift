@@ -20,7 +20,7 @@ struct TestServer {
         var application = CaseloadConfiguration(store: .sqlite(path: directory.appendingPathComponent("log.sqlite").path))
         application.keepsFactsWarm = true
         application.durability = .normal
-        let marketplace = try Marketplace.open(application)
+        let marketplace = try await Marketplace.open(application)
         var file = TokenFile()
         var tokens: [Role: String] = [:]
         for role in Role.allCases { tokens[role] = try file.add(name: role.rawValue, role: role) }
