@@ -74,9 +74,14 @@ struct ServeCommand: AsyncParsableCommand {
         server.onListening = { port in
             announcer.info("listening", metadata: ["address": "\(host):\(port)", "db": "\(db)"])
         }
+        let listen = listen
         try await withApplication(application) { marketplace in
             try await marketplace.warmUp()
-            try await buildApplication(marketplace, configuration: server).runService()
+            do {
+                try await buildApplication(marketplace, configuration: server).runService()
+            } catch where "\(error)".contains("Address already in use") {
+                throw ValidationError("--listen: \(listen) is already in use (another server is listening there)")
+            }
             logger.info("stopped: requests in flight finished; closing the log")
         }
     }
