@@ -155,6 +155,29 @@ import Testing
         #expect(try await store.readStream(StreamID(unchecked: "client-k1"), fromVersion: 1, limit: 10).map(\.id) == [testUUID(3), testUUID(6)])
     }
 
+    @Test func aCompactionThatFailsAfterTheCommitIsReportedPendingNotThrown() async throws {
+        let base = InMemoryEventStore()
+        let service = CaseloadService(store: base)
+        try await service.execute(.joinTherapist(therapistId: "t1"), by: .support("s1"), at: at("2024-03-01T08:00:00Z"), commandID: testUUID(1))
+        try await service.execute(
+            .openInquiry(caseId: "c1", clientId: "k1", therapistId: "t1", format: .individual, oneOff: false),
+            by: .client("k1"), at: at("2024-03-01T09:00:00Z"), commandID: testUUID(2), clientName: "Olena")
+
+        // VACUUM on a nearly full disk: the erasure is committed by then.
+        let full = CompactionFailingStore(base: base, failure: EventStoreError(.storageFailure, "SQL 'VACUUM' failed: database or disk is full [SQLite 13]"))
+        let first = try await PersonalDataVault.eraseClient(
+            "k1", by: .support("s1"), at: at("2024-03-02T00:00:00Z"), eventID: testUUID(3), in: full)
+        #expect(first.compaction == .pending(reason: "SQL 'VACUUM' failed: database or disk is full [SQLite 13]"))
+        #expect(!first.alreadyErased && first.event.position == 3)
+        #expect(try await PersonalDataVault.value(ref: PersonalDataVault.reference(for: testUUID(2)), in: base) == .erased)
+
+        // The retry, with room again: no second erasure, the compaction done.
+        let retry = try await PersonalDataVault.eraseClient(
+            "k1", by: .support("s1"), at: at("2024-03-02T00:05:00Z"), eventID: testUUID(4), in: base)
+        #expect(retry.alreadyErased && retry.event.id == testUUID(3) && retry.compaction == .compacted)
+        #expect(try await base.head().position == 3)
+    }
+
     @Test func aNameGivenToTheServiceGoesToTheVaultNotTheLog() async throws {
         let store = InMemoryEventStore()
         let service = CaseloadService(store: store)
@@ -292,4 +315,37 @@ final class HeldReadTransaction {
 struct SetupFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A store whose compaction fails (as VACUUM does on a full disk); everything else is `base`'s.
+struct CompactionFailingStore: EventStore {
+    let base: InMemoryEventStore
+    let failure: EventStoreError
+
+    func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try await base.readStream(stream, fromVersion: version, limit: limit)
+    }
+    func read(_ query: LogQuery) async throws -> [RecordedEvent] { try await base.read(query) }
+    func scan<T: Sendable>(_ query: LogQuery, _ transform: @escaping @Sendable (EventView) throws -> T?) async throws -> [T] {
+        try await base.scan(query, transform)
+    }
+    func head() async throws -> LogHead { try await base.head() }
+    func event(id: UUID) async throws -> RecordedEvent? { try await base.event(id: id) }
+    func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
+        try await base.verify(progress: progress)
+    }
+    func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
+        try await base.waitForCommit(after: position, timeout: timeout)
+    }
+    func append(_ appends: [StreamAppend]) async throws -> AppendResult { try await base.append(appends) }
+    func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (inout any EventStoreTransaction) throws -> T
+    ) async throws -> T {
+        try await base.withTransaction(body)
+    }
+    func loadProjection(named name: String) async throws -> ProjectionState? { try await base.loadProjection(named: name) }
+    func saveProjection(_ state: ProjectionState) async throws { try await base.saveProjection(state) }
+    func personalData(ref: String) async throws -> PersonalDataRecord? { try await base.personalData(ref: ref) }
+    func compact() async throws { throw failure }
+    func close() async { await base.close() }
 }
