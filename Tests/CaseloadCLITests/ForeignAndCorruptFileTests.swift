@@ -60,6 +60,12 @@ import Testing
         #expect(result.status == 65, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.hasPrefix("error: '\(db)' is corrupt: SQLite's integrity check "), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
+
+        // A command that meets the damaged page (the case's timeline opens
+        // the client's name) exits 65 naming the file too.
+        let audit = try CLI.run(["audit", "case", "--db", db, "c1"])
+        #expect(audit.status == 65, "\(audit.stdout)\(audit.stderr)")
+        #expect(audit.stderr.hasPrefix("error: '\(db)' is corrupt: "), "\(audit.stderr)")
     }
 }
 
