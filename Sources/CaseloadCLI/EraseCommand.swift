@@ -41,7 +41,9 @@ struct EraseClientCommand: AsyncParsableCommand {
         let erasure = try await withApplication(store.configuration(create: false)) { app in
             try await app.eraseClient(clientId, by: by, at: Timestamp(Date()))
         }
-        let finish = "caseload erase client \(shellQuoted(clientId)) --db \(shellQuoted(store.db))"
+        // The location as described: a PostgreSQL URL without its password.
+        let location = CaseloadConfiguration.StoreLocation(parsing: store.db).description
+        let finish = "caseload erase client \(shellQuoted(clientId)) --db \(shellQuoted(location))"
         switch format {
         case .json:
             var writer = JSONWriter()

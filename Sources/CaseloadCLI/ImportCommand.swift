@@ -31,10 +31,14 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let progress = Progress(label: "imported lines")
-        // A failed import says nothing was imported; to a new path, that
-        // must mean no file either (an empty log left behind would make a
-        // retry's `--db` typo, say, look like a log).
-        let creating = !FileManager.default.fileExists(atPath: store.db)
+        // A failed import says nothing was imported; to a new file, that
+        // must mean no file either (an empty log left behind reads as a log
+        // to every later command). An import creates no PostgreSQL
+        // database, only its tables.
+        let newFile: String? = switch CaseloadConfiguration.StoreLocation(parsing: store.db) {
+        case .sqlite(let path): FileManager.default.fileExists(atPath: path) ? nil : path
+        case .postgres: nil
+        }
         var leftEmpty = false
         let summary: ImportSummary
         do {
@@ -49,13 +53,13 @@ struct ImportCommand: AsyncParsableCommand {
                         }
                     }
                 } catch {
-                    if creating { leftEmpty = (try? await app.head().position) == 0 }
+                    if newFile != nil { leftEmpty = (try? await app.head().position) == 0 }
                     throw error
                 }
             }
         } catch {
             // The store is closed by now; remove what this run created.
-            if leftEmpty { removeDatabase(at: store.db) }
+            if leftEmpty, let newFile { removeDatabase(at: newFile) }
             throw error
         }
         switch format {
