@@ -47,29 +47,72 @@ public enum PersonalDataVault {
         return .value(try open(record.sealed, key: key, ref: ref))
     }
 
+    /// What an erasure left behind.
+    public struct Erasure: Sendable, Hashable {
+        /// The ClientDataErased event: recorded by this run, or (when
+        /// ``alreadyErased``) by an earlier one.
+        public var event: RecordedEvent
+        /// An earlier run erased the client and nothing has been sealed for
+        /// them since: this run recorded nothing and only compacted.
+        public var alreadyErased: Bool
+        public var compaction: Compaction
+    }
+
+    /// Whether the file was compacted after an erasure.
+    public enum Compaction: Sendable, Hashable {
+        /// No byte of the erased data remains in the file or its WAL.
+        case compacted
+        /// The data is erased (key and values deleted, the erasure recorded)
+        /// but older copies of its bytes may remain in the file until a
+        /// compaction succeeds; `reason` says what stopped this one. Erasing
+        /// the client again finishes it without recording a second erasure.
+        case pending(reason: String)
+    }
+
     /// Destroys `clientId`'s key and sealed values and records the erasure as
     /// a ClientDataErased event (by `actor`, at `time`) in the same
     /// transaction; then compacts the file so no byte of the data remains.
+    ///
+    /// A client whose last ClientDataErased is still the truth (nothing
+    /// sealed for them since) is not erased again: the earlier event is
+    /// returned and the file compacted, so a rerun finishes a compaction an
+    /// earlier run could not. A compaction that fails is reported in the
+    /// result, not thrown: the erasure is committed by then, and an error
+    /// would read as if it were not.
     @discardableResult
     public static func eraseClient(
         _ clientId: String, by actor: Initiator, at time: Timestamp, eventID: UUID, in store: any EventStore
-    ) async throws -> RecordedEvent {
-        let recorded = try await store.withTransaction { transaction in
+    ) async throws -> Erasure {
+        let (recorded, alreadyErased) = try await store.withTransaction { transaction in
             let records = try transaction.erasePersonalData(subject: clientId)
             let event = CaseloadEvent.clientDataErased(
                 ClientDataErased(clientId: clientId, fields: ["clientName"], records: records))
             try Rules.check(event, occurredAt: time, actor: actor)
             let stream = event.storeStreamID
             let version = try transaction.currentVersion(of: stream)
+            if records == 0, version > 0,
+                let last = try transaction.readStream(stream, fromVersion: version, limit: 1).first,
+                last.type == EventType.clientDataErased.rawValue
+            {
+                return (last, true)
+            }
             let result = try transaction.append([
                 StreamAppend(
                     stream: stream, expected: version == 0 ? .noStream : .exactly(version),
                     events: [event.newEvent(id: eventID, occurredAt: time, actor: actor)]),
             ])
-            return result.events[0]
+            return (result.events[0], false)
         }
-        try await store.compact()
-        return recorded
+        let compaction: Compaction
+        do {
+            try await store.compact()
+            compaction = .compacted
+        } catch let error as EventStoreError {
+            compaction = .pending(reason: error.message)
+        } catch {
+            compaction = .pending(reason: "\(error)")
+        }
+        return Erasure(event: recorded, alreadyErased: alreadyErased, compaction: compaction)
     }
 
     static func seal(_ text: String, key: [UInt8], ref: String) throws -> [UInt8] {

@@ -43,8 +43,18 @@ public struct ClientErasure: Sendable, Hashable {
     public var clientId: String
     /// Sealed values destroyed with the client's key.
     public var records: Int
-    /// Where the ClientDataErased event was recorded.
+    /// Where the ClientDataErased event was recorded (by an earlier run,
+    /// when ``alreadyErased``).
     public var position: Int64
+    /// An earlier erasure still held: nothing was erased or recorded now,
+    /// the file was only compacted.
+    public var alreadyErased: Bool = false
+    /// Whether no byte of the data remains in the file, or why some may.
+    public var compaction: PersonalDataVault.Compaction = .compacted
+
+    /// The data is erased but the file still needs compacting (erasing the
+    /// client again does it).
+    public var compactionPending: Bool { compaction != .compacted }
 }
 
 extension Marketplace {
@@ -135,19 +145,32 @@ extension Marketplace {
     }
 
     /// Destroys `clientId`'s personal data (kept apart from the log), records
-    /// the erasure by `actor` at `time`, and compacts the file.
+    /// the erasure by `actor` at `time`, and compacts the file. A client
+    /// already erased (nothing sealed for them since) is not erased again:
+    /// the file is compacted, which finishes an earlier run's pending
+    /// compaction. A compaction that could not finish is in the result
+    /// (``ClientErasure/compaction``), not thrown: the erasure is committed.
     public func eraseClient(
         _ clientId: String, by actor: Initiator, at time: Timestamp, eventID: UUID? = nil
     ) async throws -> ClientErasure {
         try requireWritable("an erasure")
         var ids = EventIDGenerator.random()
-        let recorded = try await PersonalDataVault.eraseClient(
+        let erasure = try await PersonalDataVault.eraseClient(
             clientId, by: actor, at: time, eventID: eventID ?? ids.next(at: time), in: store)
-        let records = (try? recorded.domainEvent()).flatMap { event -> Int? in
+        let records = (try? erasure.event.domainEvent()).flatMap { event -> Int? in
             if case .clientDataErased(let erased) = event { return erased.records } else { return nil }
         } ?? 0
-        logger.info("erased a client's personal data", metadata: ["client": "\(clientId)", "records": "\(records)"])
-        return ClientErasure(clientId: clientId, records: records, position: recorded.position)
+        if erasure.alreadyErased {
+            logger.info("client already erased", metadata: ["client": "\(clientId)", "position": "\(erasure.event.position)"])
+        } else {
+            logger.info("erased a client's personal data", metadata: ["client": "\(clientId)", "records": "\(records)"])
+        }
+        if case .pending(let reason) = erasure.compaction {
+            logger.info("compaction pending after an erasure", metadata: ["client": "\(clientId)", "reason": "\(reason)"])
+        }
+        return ClientErasure(
+            clientId: clientId, records: records, position: erasure.event.position,
+            alreadyErased: erasure.alreadyErased, compaction: erasure.compaction)
     }
 
     /// Generates a marketplace history into the log, which must be empty.

@@ -31,15 +31,36 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let progress = Progress(label: "imported lines")
-        let summary = try await withApplication(lines.applied(to: store.configuration(create: true))) { app in
-            defer { progress.finish() }
-            return try await app.importLines(from: file) { lines, bytes, total in
-                if let total, total > 0 {
-                    progress.update(Int64(bytes), Int64(total), unit: "bytes", extra: "\(lines) lines")
-                } else {
-                    progress.update(Int64(lines), 0)
+        // A failed import says nothing was imported; to a new file, that
+        // must mean no file either (an empty log left behind reads as a log
+        // to every later command). An import creates no PostgreSQL
+        // database, only its tables.
+        let newFile: String? = switch CaseloadConfiguration.StoreLocation(parsing: store.db) {
+        case .sqlite(let path): FileManager.default.fileExists(atPath: path) ? nil : path
+        case .postgres: nil
+        }
+        var leftEmpty = false
+        let summary: ImportSummary
+        do {
+            summary = try await withApplication(lines.applied(to: store.configuration(create: true))) { app in
+                defer { progress.finish() }
+                do {
+                    return try await app.importLines(from: file) { lines, bytes, total in
+                        if let total, total > 0 {
+                            progress.update(Int64(bytes), Int64(total), unit: "bytes", extra: "\(lines) lines")
+                        } else {
+                            progress.update(Int64(lines), 0)
+                        }
+                    }
+                } catch {
+                    if newFile != nil { leftEmpty = (try? await app.head().position) == 0 }
+                    throw error
                 }
             }
+        } catch {
+            // The store is closed by now; remove what this run created.
+            if leftEmpty, let newFile { removeDatabase(at: newFile) }
+            throw error
         }
         switch format {
         case .json:
@@ -62,5 +83,12 @@ struct ImportCommand: AsyncParsableCommand {
                 Console.note("note: \(summary.clientNamesStored) client name\(summary.clientNamesStored == 1 ? "" : "s") went to the personal-data vault (encrypted, erasable), not the log")
             }
         }
+    }
+}
+
+/// Removes an SQLite file and the files beside it (WAL, shared memory, journal).
+func removeDatabase(at path: String) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        try? FileManager.default.removeItem(atPath: path + suffix)
     }
 }

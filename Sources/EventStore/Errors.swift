@@ -10,7 +10,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case wrongExpectedVersion, idempotencyConflict, invalidStreamID, invalidExpectation
             case invalidPayload, payloadTooLarge, invalidEvent, invalidAppend
             case databaseNotFound, closed, storageFailure, corrupted, notAnEventStore
-            case invalidConfiguration, readOnly
+            case invalidConfiguration, readOnly, compactionIncomplete
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -46,6 +46,10 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidConfiguration = Code(.invalidConfiguration)
         /// A write to a store opened for reading only.
         public static let readOnly = Code(.readOnly)
+        /// A compaction could not finish (a reader held an older snapshot):
+        /// what was deleted is unreadable, but older copies of its pages may
+        /// remain in the file until a later compaction succeeds.
+        public static let compactionIncomplete = Code(.compactionIncomplete)
 
         public var description: String { value.rawValue }
     }

@@ -65,7 +65,9 @@ final class SQLiteConnection {
         let kind: EventStoreError.Code = primary == SQLITE_NOTADB ? .notAnEventStore
             : primary == SQLITE_CORRUPT ? .corrupted : .storageFailure
         let hint = primary == SQLITE_BUSY ? " (another process holds the write lock; raise the busy timeout or retry)" : ""
-        return EventStoreError(kind, "\(context): \(message)\(hint) [SQLite \(code)]", underlying: SQLiteCode(code: code))
+        // A damaged page can be met by any query: the message names the file.
+        let file = primary == SQLITE_CORRUPT ? "'\(path)' is corrupt: " : ""
+        return EventStoreError(kind, "\(file)\(context): \(message)\(hint) [SQLite \(code)]", underlying: SQLiteCode(code: code))
     }
 
     func execute(_ sql: String) throws {

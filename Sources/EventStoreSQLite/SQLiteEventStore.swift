@@ -254,7 +254,12 @@ public final class SQLiteEventStore: EventStore {
 
     public func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
         try checkOpen()
-        return try await readers.read { db in try ChainWalk.run(db, progress: progress) }
+        return try await readers.read { db in
+            // A damaged page the chain walk would never read (an index, the
+            // vault) is found by SQLite's own check first.
+            try Schema.checkIntegrity(db)
+            return try ChainWalk.run(db, progress: progress)
+        }
     }
 
     public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {

@@ -153,6 +153,66 @@ enum Schema {
         "DROP INDEX IF EXISTS events_by_actor;" + terms.createActorIndex(),
     ] }
 
+    /// Each table a log of format `since` or later has, with the columns its
+    /// queries read.
+    static let tables: [(name: String, columns: String, since: Int64)] = [
+        ("events", eventColumns, 1),
+        ("projections", "name, checkpoint, state, saved_at", 2),
+        ("personal_keys", "subject, key", 4),
+        ("personal_data", "ref, subject, field, sealed", 4),
+    ]
+
+    /// Checks that the tables a file of log format `version` has are the
+    /// log's own: a file that records a format but whose `events` (say) is
+    /// someone else's table is refused as not a log, rather than failing
+    /// later with SQLite's "no such column" from the first query.
+    static func checkTables(_ db: SQLiteConnection, format version: Int64) throws {
+        for table in tables where table.since <= version {
+            do {
+                _ = try db.prepare("SELECT \(table.columns) FROM \(table.name) LIMIT 0")
+            } catch let error as EventStoreError {
+                // Only a missing table or column (SQLITE_ERROR) says the
+                // file is not ours; a corrupt or unreadable one stays as it is.
+                guard let code = (error.underlying as? SQLiteCode)?.code, code & 0xFF == SQLITE_ERROR else { throw error }
+                let detail = String(cString: sqlite3_errmsg(db.handle))
+                throw EventStoreError(
+                    .notAnEventStore,
+                    "'\(db.path)' is not a Caseload event log: it records log format \(version), but its '\(table.name)' table is not the log's (\(detail))",
+                    underlying: error)
+            }
+        }
+    }
+
+    /// SQLite's own check of the file's structure (`PRAGMA quick_check`:
+    /// every page, cell and free-list entry, in time linear in the file, like
+    /// the chain walk it precedes; `integrity_check` would also cross-check
+    /// every index entry against its row, at a B-tree search per entry).
+    /// Random bytes over a page are found here even where the chain walk
+    /// never reads (an index, the vault, a free page). Throws `corrupted`,
+    /// naming the file and SQLite's first findings.
+    static func checkIntegrity(_ db: SQLiteConnection) throws {
+        let limit = 20
+        var findings: [String] = []
+        do {
+            let statement = try db.prepare("PRAGMA quick_check(\(limit))")
+            while try statement.step() { findings.append(statement.string(0)) }
+        } catch let error as EventStoreError where error.code == .corrupted || error.code == .notAnEventStore {
+            let detail = (error.underlying as? SQLiteCode).map { String(cString: sqlite3_errstr($0.code)) } ?? error.message
+            throw EventStoreError(
+                .corrupted, "'\(db.path)' is corrupt: SQLite's integrity check stopped at a damaged page (\(detail))",
+                underlying: error)
+        }
+        // A row that breaks a CHECK or NOT NULL constraint (a 3-byte event
+        // id set by hand) is the chain walk's to report, with its position.
+        let capped = findings.count >= limit
+        findings.removeAll { $0 == "ok" || $0.hasPrefix("CHECK constraint failed") || $0.hasPrefix("NULL value in ") }
+        guard !findings.isEmpty else { return }
+        let count = "\(findings.count)\(capped ? " or more" : "") problem\(findings.count == 1 && !capped ? "" : "s")"
+        throw EventStoreError(
+            .corrupted,
+            "'\(db.path)' is corrupt: SQLite's integrity check found \(count): \(findings.prefix(3).joined(separator: "; "))\(findings.count > 3 ? "; …" : "")")
+    }
+
     /// Checks, without a write lock, that a file opened read-only is a log
     /// in this build's format (a read-only open cannot upgrade it).
     static func checkReadable(_ db: SQLiteConnection) throws {
@@ -176,6 +236,7 @@ enum Schema {
                 .notAnEventStore,
                 "'\(db.path)' has log format \(version), older than this build's \(currentVersion), and a read-only open cannot upgrade it; open it once with a command that writes (such as `caseload replay`)")
         }
+        try checkTables(db, format: version)
     }
 
     /// Brings the file up to the current format inside one transaction.
@@ -205,6 +266,10 @@ enum Schema {
                     .notAnEventStore,
                     "'\(db.path)' has log format \(version), newer than this build's \(currentVersion); upgrade caseload")
             }
+            // The tables the file says it has must be the log's before a
+            // migration builds on them (an index on a foreign table's
+            // missing column would fail with SQLite's words, not ours).
+            try checkTables(db, format: version)
             let migrations = migrations(terms)
             for index in Int(version)..<Int(currentVersion) where !migrations[index].isEmpty {
                 try db.execute(migrations[index])

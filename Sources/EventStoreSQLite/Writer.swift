@@ -381,11 +381,31 @@ final class WriterConnection {
     /// deleted (erased) bytes are gone from both. `secure_delete` already
     /// zeroes deleted content in place; VACUUM and the truncating checkpoints
     /// remove the older copies a WAL may still hold.
+    ///
+    /// A checkpoint cannot copy past the snapshot of a reader that is still
+    /// in a transaction (another process's, say), and SQLite reports that
+    /// in the pragma's row, not as an error: so each row is read, and one
+    /// that did not finish throws `compactionIncomplete` instead of letting
+    /// the file keep the old pages unnoticed.
     func compact() throws {
         let db = try connection()
-        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try checkpointTruncating(db, "before VACUUM")
         try db.execute("VACUUM")
-        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try checkpointTruncating(db, "after VACUUM")
+    }
+
+    private func checkpointTruncating(_ db: SQLiteConnection, _ stage: String) throws {
+        let statement = try db.prepare("PRAGMA wal_checkpoint(TRUNCATE)")
+        // Columns: busy (1 when it could not finish), frames in the WAL, frames checkpointed.
+        guard try statement.step() else { return }
+        let busy = statement.int64(0)
+        let logged = statement.int64(1)
+        let copied = statement.int64(2)
+        guard busy == 0, logged <= 0 || copied == logged else {
+            throw EventStoreError(
+                .compactionIncomplete,
+                "the checkpoint \(stage) could not finish (\(max(copied, 0)) of \(max(logged, 0)) WAL frames copied): another connection is still reading an older snapshot of the file, so older copies of its pages remain until a later compaction")
+        }
     }
 
     /// Runs `body` in one transaction of its own (for `withTransaction`).

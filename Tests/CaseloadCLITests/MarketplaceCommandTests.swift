@@ -138,7 +138,22 @@ let marketplaceLines: [String] = [
         #expect(result.stderr.contains("line 6"), "\(result.stderr)")
         #expect(result.stderr.contains("s9"))
         #expect(result.stderr.contains("nothing was imported"))
-        #expect(try CLI.run(["head", "--db", db]).stdout.hasPrefix("position 0"))
+        // The import made the file, and nothing was imported: no file is left.
+        #expect(!FileManager.default.fileExists(atPath: db))
+        #expect(try CLI.run(["head", "--db", db]).status == 66)
+    }
+
+    @Test func aFailedImportIntoAnExistingLogLeavesItAsItWas() throws {
+        let scratch = try Scratch()
+        let db = scratch.path("m.sqlite")
+        let good = scratch.path("good.jsonl")
+        let bad = scratch.path("bad.jsonl")
+        try Data((marketplaceLines.prefix(2).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: good))
+        try Data("{\"type\":\"Nonsense\"}\n".utf8).write(to: URL(fileURLWithPath: bad))
+        #expect(try CLI.run(["import", "--db", db, good]).status == 0)
+        let failed = try CLI.run(["import", "--db", db, bad])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(try CLI.run(["head", "--db", db]).stdout.hasPrefix("position 2"))
     }
 
     @Test func aDatabaseThatBreaksMidImportExitsAsCorruptNamingTheLine() throws {

@@ -217,6 +217,34 @@ func openStore(
         #expect(throws: EventStoreError.self) { try AuditIndexing(indexedTypes: ["Tab\t"], unindexedActorPrefix: nil) }
     }
 
+    /// A checkpoint cannot copy past a reader's snapshot, and SQLite says so
+    /// in the pragma's row, not as an error: compact() reads it and throws
+    /// `compactionIncomplete` rather than returning as if the file were
+    /// compacted; once the reader is gone it compacts.
+    @Test func compactionThatAReaderKeepsFromFinishingThrowsAndCompactsOnceTheReaderIsGone() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("log.sqlite")
+        var configuration = SQLiteEventStoreConfiguration()
+        configuration.durability = .normal
+        configuration.busyTimeout = .milliseconds(50)
+        let store = try SQLiteEventStore(path: path, configuration: configuration)
+        _ = try await store.append(to: try StreamID("case-1"), expected: .noStream, [sampleEvent(1)])
+
+        var reader: OpaquePointer?
+        #expect(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events;", nil, nil, nil) == SQLITE_OK)
+        _ = try await store.append(to: try StreamID("case-2"), expected: .noStream, [sampleEvent(2)])
+        let blocked = try await expectError(EventStoreError.self) { try await store.compact() }
+        #expect(blocked.code == .compactionIncomplete)
+        #expect(blocked.message.contains("another connection is still reading"), "\(blocked.message)")
+        sqlite3_exec(reader, "COMMIT", nil, nil, nil)
+        sqlite3_close(reader)
+
+        try await store.compact()
+        #expect(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int == 0, "the WAL is truncated")
+        await store.close()
+    }
+
     /// A reader opens without the write lock: while another connection holds
     /// it (a long import), a read-only store opens and reads at once, and
     /// refuses every write by name.
