@@ -290,6 +290,12 @@ struct ServerTests {
             let erased = try await client.send(.post, "/v1/clients/k1/erase", as: .admin, in: server)
             #expect(erased.status == .ok, "\(erased.text)")
             #expect(erased.object["records"] as? Int == 1)
+            #expect(erased.object["compacted"] as? Bool == true)
+            #expect(erased.object["alreadyErased"] as? Bool == false)
+            let again = try await client.send(.post, "/v1/clients/k1/erase", as: .admin, in: server)
+            #expect(again.status == .ok, "\(again.text)")
+            #expect(again.object["alreadyErased"] as? Bool == true)
+            #expect(again.object["position"] as? Int == erased.object["position"] as? Int)
             let recorded = try await client.send(.get, "/v1/events?from=2", as: .backend, in: server)
             let last = (recorded.object["events"] as? [[String: Any]])?.last
             #expect(last?["type"] as? String == "ClientDataErased")
