@@ -140,6 +140,16 @@ struct Routes: Sendable {
         _ = try context.require(Access.appends, "append raw events")
         let started = ContinuousClock.now
         let stream = try streamParameter(context)
+        // The marketplace's own streams take events only through the rules
+        // (commands, import): an event the domain cannot read, appended raw
+        // to a case or therapist stream, would make every later command on
+        // it fail.
+        if let name = StreamName(parsing: stream.rawValue) {
+            throw Problem(
+                .unprocessableContent, code: "marketplaceStream", title: "This stream takes events only through the rules",
+                detail: "'\(stream)' is a \(name.category.rawValue) stream of the marketplace: use POST /v1/commands or POST /v1/import; raw appends go to streams of other names"
+            ).with("stream", stream.rawValue)
+        }
         let body = try await body(request, json: true)
         let line: AppendRequestLine
         do {

@@ -163,6 +163,15 @@ struct ServerTests {
             let mismatch = try await client.send(.post, "/v1/streams/raw-1", as: .backend, in: server, json: elsewhere)
             #expect(mismatch.status == .badRequest)
 
+            // A marketplace stream takes events only through the rules: a
+            // raw event there would break every later command on it.
+            let poison = #"{"events": [{"type": "Junk", "data": {}, "actor": "system:x", "occurredAt": "2025-01-01T00:00:00Z"}]}"#
+            for stream in ["therapist-t1", "case-c1", "profile-t1", "client-k1"] {
+                let refused = try await client.send(.post, "/v1/streams/\(stream)", as: .backend, in: server, json: poison)
+                #expect(refused.status == .unprocessableContent, "\(stream): \(refused.text)")
+                #expect(refused.object["code"] as? String == "marketplaceStream")
+            }
+
             let page = try await client.send(.get, "/v1/streams/raw-1", as: .analyst, in: server)
             #expect(page.status == .ok)
             #expect(page.object["version"] as? Int == 1)
