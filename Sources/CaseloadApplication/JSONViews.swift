@@ -56,3 +56,22 @@ extension AppendAcknowledgement {
         writer.endObject()
     }
 }
+
+extension ClientErasure {
+    /// `{"clientId", "records", "position", "alreadyErased", "compacted"}`, and
+    /// while compaction is pending `compactionPending` (why) and, when given,
+    /// `finishWith` (the command that finishes it).
+    public func writeJSON(into writer: inout JSONWriter, finishWith: String? = nil) {
+        writer.beginObject()
+        writer.key("clientId"); writer.string(clientId)
+        writer.key("records"); writer.int(records)
+        writer.key("position"); writer.int(position)
+        writer.key("alreadyErased"); writer.bool(alreadyErased)
+        writer.key("compacted"); writer.bool(!compactionPending)
+        if case .pending(let reason) = compaction {
+            writer.key("compactionPending"); writer.string(reason)
+            if let finishWith { writer.key("finishWith"); writer.string(finishWith) }
+        }
+        writer.endObject()
+    }
+}

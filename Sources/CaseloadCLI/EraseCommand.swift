@@ -47,17 +47,7 @@ struct EraseClientCommand: AsyncParsableCommand {
         switch format {
         case .json:
             var writer = JSONWriter()
-            writer.beginObject()
-            writer.key("clientId"); writer.string(erasure.clientId)
-            writer.key("records"); writer.int(erasure.records)
-            writer.key("position"); writer.int(erasure.position)
-            writer.key("alreadyErased"); writer.bool(erasure.alreadyErased)
-            writer.key("compacted"); writer.bool(!erasure.compactionPending)
-            if case .pending(let reason) = erasure.compaction {
-                writer.key("compactionPending"); writer.string(reason)
-                writer.key("finishWith"); writer.string(finish)
-            }
-            writer.endObject()
+            erasure.writeJSON(into: &writer, finishWith: finish)
             print(writer.text)
         case .text:
             let records = erasure.records

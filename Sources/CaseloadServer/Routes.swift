@@ -376,16 +376,7 @@ struct Routes: Sendable {
         let client = try context.parameters.require("id")
         let erasure = try await marketplace.eraseClient(client, by: .support(principal.name), at: Timestamp(Date()))
         var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("clientId"); writer.string(erasure.clientId)
-        writer.key("records"); writer.int(erasure.records)
-        writer.key("position"); writer.int(erasure.position)
-        writer.key("alreadyErased"); writer.bool(erasure.alreadyErased)
-        writer.key("compacted"); writer.bool(!erasure.compactionPending)
-        if case .pending(let reason) = erasure.compaction {
-            writer.key("compactionPending"); writer.string(reason)
-        }
-        writer.endObject()
+        erasure.writeJSON(into: &writer)
         // Erased but not yet compacted: the same request again finishes it.
         var response = Self.json(writer.bytes, status: erasure.compactionPending ? .accepted : .ok)
         if erasure.compactionPending { response.headers[.init("Retry-After")!] = "10" }
