@@ -1,4 +1,5 @@
 public import Caseload
+public import EventStore
 public import Logging
 
 /// Everything the application needs to open its log, as one value that a
@@ -99,6 +100,8 @@ public struct CaseloadConfiguration: Sendable {
     /// (statistics rebuilt because a saved state could not be trusted). The
     /// `caseload` command prints them on standard error.
     public var notices: (@Sendable (String) -> Void)?
+    /// Told the size of each of the store's group commits (a server's metrics).
+    public var onGroupCommit: GroupCommitObserver?
 
     public init(store: StoreLocation) {
         self.store = store

@@ -40,6 +40,7 @@ public final class Marketplace: Sendable {
             settings.auditIndexing = .marketplace
             settings.logger = configuration.logger
             settings.maxGroupSize = configuration.sqlite.maxGroupSize
+            settings.onGroupCommit = configuration.onGroupCommit
             store = try await PostgresEventStore(configuration: settings)
         }
         configuration.logger.debug(
@@ -129,7 +130,6 @@ public struct ApplicationError: Error, Sendable, Hashable, CustomStringConvertib
 }
 
 extension CaseloadConfiguration {
-    /// The SQLite store's settings for this configuration.
     /// The SQLite store's settings this configuration makes: its knobs, the
     /// marketplace's audit indexes, and the logger.
     public var sqliteConfiguration: SQLiteEventStoreConfiguration {
@@ -145,6 +145,7 @@ extension CaseloadConfiguration {
         settings.cacheSizeKiB = sqlite.cacheSizeKiB
         settings.readerCacheSizeKiB = sqlite.readerCacheSizeKiB
         settings.maxGroupSize = sqlite.maxGroupSize
+        settings.onGroupCommit = onGroupCommit
         return settings
     }
 }

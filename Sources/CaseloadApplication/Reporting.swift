@@ -116,10 +116,9 @@ extension Marketplace {
     ) async throws -> StatisticsResult {
         if let days = request.days, days < 1 { throw ApplicationError(.invalidArgument, "a window is 1 day or more, not \(days)") }
         let (facts, asOf) = try await facts(request.time, progress: progress)
-        let snapshot = facts.snapshot(request.window, asOf: asOf)
-        var rows = snapshot.therapists
+        let snapshot = facts.snapshot(request.window, asOf: asOf, therapist: request.therapist)
+        let rows = snapshot.therapists
         if let therapist = request.therapist {
-            rows = rows.filter { $0.therapistId == therapist }
             if rows.isEmpty { throw ApplicationError(.therapistNotFound, "no therapist '\(therapist)' in the log") }
         }
         return StatisticsResult(asOf: asOf, window: request.window, therapists: rows, platform: snapshot.platform)

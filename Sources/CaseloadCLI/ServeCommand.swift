@@ -64,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         application.keepsFactsWarm = true
         application.logger = logger
         var server = ServerConfiguration(tokens: tokenFile)
+        application.onGroupCommit = { [metrics = server.metrics] in metrics.groupCommitted($0) }
         (server.host, server.port) = try address()
         server.maxBodyBytes = maxBodyBytes
         server.idleTimeout = .seconds(idleTimeout)

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     /// Events a page of `/v1/events` or `/v1/streams/…` holds at most.
     public var maxPage = 10_000
     public var logger = Logger(label: "caseload.server", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// The server's metrics; give ``ServerMetrics/groupCommitted(_:)`` to the
+    /// marketplace's ``CaseloadConfiguration/onGroupCommit`` for group-commit sizes.
+    public var metrics = ServerMetrics()
     /// Hears the port once the server listens.
     public var onListening: (@Sendable (Int) async -> Void)?
 
@@ -35,7 +38,7 @@ public struct ServerConfiguration: Sendable {
 public func buildApplication(
     _ marketplace: Marketplace, configuration: ServerConfiguration
 ) -> some ApplicationProtocol {
-    let metrics = ServerMetrics()
+    let metrics = configuration.metrics
     let router = Router(context: ServerContext.self)
     router.add(middleware: FrontMiddleware(tokens: configuration.tokens, metrics: metrics))
     Routes(marketplace: marketplace, configuration: configuration, metrics: metrics).register(on: router)

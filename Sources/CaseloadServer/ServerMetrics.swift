@@ -1,15 +1,17 @@
+public import EventStore
 import Foundation
 import Prometheus
 import Synchronization
 
 /// The service's Prometheus metrics, on a registry of its own (never the
 /// process-wide `MetricsSystem`, so that tests can build many servers):
-/// requests by route and status, append latency, feed subscribers and the
-/// statistics' lag behind the log.
+/// requests by route and status, append latency, group-commit sizes, feed
+/// subscribers and the statistics' lag behind the log.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let appendLatency: DurationHistogram
     private let commandEvents: ValueHistogram
+    private let groupCommits: ValueHistogram
     private let subscribers: Gauge
     private let subscriberCount = Atomic<Int>(0)
     let projectionLag: Gauge
@@ -28,6 +30,11 @@ public final class ServerMetrics: Sendable {
                 namespace: "caseload", metricName: "append_events", unitName: "count",
                 helpText: "Events per acknowledged command or append."),
             labels: [], buckets: [1, 2, 4, 8, 16, 64, 256, 1024])
+        groupCommits = registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "caseload", metricName: "group_commit_size", unitName: "appends",
+                helpText: "Appends (commands, raw appends) that shared one commit of the store's writer."),
+            labels: [], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096])
         subscribers = registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "caseload", metricName: "feed_subscribers", unitName: "count",
@@ -58,6 +65,9 @@ public final class ServerMetrics: Sendable {
         appendLatency.record(duration)
         commandEvents.record(Double(events))
     }
+
+    /// The store's writer committed a group (``CaseloadConfiguration/onGroupCommit``).
+    public func groupCommitted(_ commit: GroupCommit) { groupCommits.record(Double(commit.appends)) }
 
     func subscriberJoined() { subscribers.set(Double(subscriberCount.add(1, ordering: .relaxed).newValue)) }
     func subscriberLeft() { subscribers.set(Double(subscriberCount.subtract(1, ordering: .relaxed).newValue)) }

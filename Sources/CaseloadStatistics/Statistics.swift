@@ -17,25 +17,38 @@ extension MarketplaceFacts {
     ///   weekly long-term client counts fully, not only in the month it began;
     /// - the new-client fee: cases that *converted* (first charged session) in the window.
     /// Without `days`, these are exactly the all-history definitions.
-    public func snapshot(_ window: StatisticsWindow, asOf: Timestamp) -> StatisticsSnapshot {
+    ///
+    /// With `therapist`, only that therapist's row is computed (the
+    /// platform's still counts everyone): the service's one-therapist read.
+    public func snapshot(_ window: StatisticsWindow, asOf: Timestamp, therapist: String? = nil) -> StatisticsSnapshot {
         let end = asOf
         let start = window.start(asOf: asOf)
         func inWindow(_ instant: Timestamp) -> Bool { (start.map { instant > $0 } ?? true) && instant <= end }
 
         var rows: [String: Accumulator] = [:]
-        for therapistId in therapists.keys { rows[therapistId] = Accumulator(therapistId: therapistId) }
+        if let therapist {
+            if therapists[therapist] != nil { rows[therapist] = Accumulator(therapistId: therapist) }
+        } else {
+            for therapistId in therapists.keys { rows[therapistId] = Accumulator(therapistId: therapistId) }
+        }
+        func wanted(_ therapistId: String) -> Bool { therapist.map { $0 == therapistId } ?? true }
         var platform = Accumulator(therapistId: "platform")
 
         for (therapistId, times) in viewsStorage {
             let count = Self.count(times, after: start, upTo: end)
-            rows[therapistId, default: Accumulator(therapistId: therapistId)].statistics.profileViews += count
+            if wanted(therapistId) {
+                rows[therapistId, default: Accumulator(therapistId: therapistId)].statistics.profileViews += count
+            }
             platform.statistics.profileViews += count
         }
         for facts in cases where facts.openedAt <= end {
-            var row = rows[facts.therapistId] ?? Accumulator(therapistId: facts.therapistId)
-            row.add(facts, window: window, inWindow: inWindow, asOf: end)
+            // In place: a copy taken out and put back would copy the row's
+            // response times on every case.
+            if wanted(facts.therapistId) {
+                rows[facts.therapistId, default: Accumulator(therapistId: facts.therapistId)]
+                    .add(facts, window: window, inWindow: inWindow, asOf: end)
+            }
             platform.add(facts, window: window, inWindow: inWindow, asOf: end)
-            rows[facts.therapistId] = row
         }
         let therapists = rows.values.map { $0.finished() }.sorted { $0.therapistId < $1.therapistId }
         return StatisticsSnapshot(

@@ -24,6 +24,8 @@ public struct PostgresEventStoreConfiguration: Sendable {
     public var maxReaderConnections = 8
     /// At most this many appends share one commit.
     public var maxGroupSize = 4096
+    /// Told the size of every group commit (metrics).
+    public var onGroupCommit: GroupCommitObserver?
     public var limits = EventStoreLimits.default
     /// Which events the audit indexes cover, used when the tables are created.
     public var auditIndexing = AuditIndexing.none

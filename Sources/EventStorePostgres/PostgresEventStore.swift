@@ -119,7 +119,8 @@ public final class PostgresEventStore: EventStore {
         let session = WriterSession(
             connection: connection, connect: connect, queries: queries, clock: configuration.clock,
             limits: configuration.limits, logger: logger, onCommit: { commits.publish($0.position) }, describe: describe)
-        self.writer = PostgresWriter(session: session, maxGroupSize: max(1, configuration.maxGroupSize))
+        self.writer = PostgresWriter(
+            session: session, maxGroupSize: max(1, configuration.maxGroupSize), onGroupCommit: configuration.onGroupCommit)
     }
 
     deinit {

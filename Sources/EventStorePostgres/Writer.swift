@@ -38,10 +38,12 @@ final class PostgresWriter: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let statistics = Mutex(PostgresWriterStatistics())
 
-    init(session: WriterSession, maxGroupSize: Int) {
+    init(session: WriterSession, maxGroupSize: Int, onGroupCommit: GroupCommitObserver? = nil) {
         let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
-        Task { [self] in await self.run(signals, session: session, maxGroupSize: maxGroupSize) }
+        Task { [self] in
+            await self.run(signals, session: session, maxGroupSize: maxGroupSize, onGroupCommit: onGroupCommit)
+        }
     }
 
     var counts: PostgresWriterStatistics { statistics.withLock { $0 } }
@@ -55,7 +57,9 @@ final class PostgresWriter: Sendable {
         if accepted { wake.yield() } else { job.refuse() }
     }
 
-    private func run(_ signals: AsyncStream<Void>, session: WriterSession, maxGroupSize: Int) async {
+    private func run(
+        _ signals: AsyncStream<Void>, session: WriterSession, maxGroupSize: Int, onGroupCommit: GroupCommitObserver?
+    ) async {
         for await _ in signals {
             let jobs = queue.withLock { queue -> [Job] in
                 defer { queue.jobs.removeAll(keepingCapacity: true) }
@@ -65,6 +69,7 @@ final class PostgresWriter: Sendable {
             func flush() async {
                 guard !group.isEmpty else { return }
                 await session.commitGroup(group)
+                onGroupCommit?(GroupCommit(appends: group.count))
                 statistics.withLock {
                     $0.groups += 1
                     $0.appends += group.count

@@ -34,6 +34,8 @@ public struct SQLiteEventStoreConfiguration: Sendable {
     public var limits = EventStoreLimits.default
     /// At most this many appends share one commit.
     public var maxGroupSize = 4096
+    /// Told the size of every group commit (metrics).
+    public var onGroupCommit: GroupCommitObserver?
     /// WAL pages before a checkpoint copies them into the main file (on a
     /// thread of its own, see `Checkpointer`). SQLite's default (1,000 pages,
     /// 4 MB) makes bulk appends checkpoint every few batches; measured 3.5×
@@ -181,7 +183,7 @@ public final class SQLiteEventStore: EventStore {
             db: db, clock: configuration.clock, limits: configuration.limits, onCommit: publish, syncer: syncer,
             checkpointer: checkpointer, logger: configuration.logger)
         self.writerCounts = connection.statistics
-        self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize)
+        self.writer = Writer(connection: connection, maxGroupSize: configuration.maxGroupSize, onGroupCommit: configuration.onGroupCommit)
         self.readers = ReaderPool(
             path: path, busyMilliseconds: busyMilliseconds, cacheSizeKiB: configuration.readerCacheSizeKiB,
             access: .queryOnly)

@@ -25,9 +25,11 @@ final class Writer: Sendable {
     private let queue = Mutex<[Job]>([])
     private let wake = DispatchSemaphore(value: 0)
     let maxGroupSize: Int
+    let onGroupCommit: GroupCommitObserver?
 
-    init(connection: WriterConnection, maxGroupSize: Int) {
+    init(connection: WriterConnection, maxGroupSize: Int, onGroupCommit: GroupCommitObserver? = nil) {
         self.maxGroupSize = maxGroupSize
+        self.onGroupCommit = onGroupCommit
         let box = UncheckedBox(connection)
         let thread = Thread { [self] in
             self.run(box.value)
@@ -42,6 +44,10 @@ final class Writer: Sendable {
     }
 
     private func run(_ connection: WriterConnection) {
+        func commit(_ appends: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)]) {
+            connection.commitGroup(appends)
+            onGroupCommit?(GroupCommit(appends: appends.count))
+        }
         var groups = 0
         var grouped = 0
         var commitSeconds = 0.0
@@ -58,17 +64,17 @@ final class Writer: Sendable {
                 case .append(let request, let continuation):
                     appends.append((request, continuation))
                     if appends.count >= maxGroupSize {
-                        connection.commitGroup(appends)
+                        commit(appends)
                         appends.removeAll(keepingCapacity: true)
                     }
                 case .exclusive(let body):
                     if !appends.isEmpty {
-                        connection.commitGroup(appends)
+                        commit(appends)
                         appends.removeAll(keepingCapacity: true)
                     }
                     body(connection)
                 case .stop(let continuation):
-                    if !appends.isEmpty { connection.commitGroup(appends) }
+                    if !appends.isEmpty { commit(appends) }
                     connection.logger.debug(
                         "writer closing",
                         metadata: [
@@ -87,7 +93,7 @@ final class Writer: Sendable {
             }
             if !appends.isEmpty {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                connection.commitGroup(appends)
+                commit(appends)
                 commitSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 groups += 1
                 grouped += appends.count

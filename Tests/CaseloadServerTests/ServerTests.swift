@@ -72,6 +72,13 @@ struct ServerTests {
 
             let head = try await client.send(.get, "/v1/head", as: .backend, in: server)
             #expect(head.object["position"] as? Int == 2)
+
+            // Two commands appended, each in a commit of its own (nothing
+            // else was queued): the store's writer told the metrics so.
+            let metrics = try await client.send(.get, "/metrics", as: nil, in: server).text
+            let commits = metrics.split(separator: "\n").first { $0.hasPrefix("caseload_group_commit_size_appends_count ") }
+            #expect(commits?.split(separator: " ").last == "2", "\(metrics)")
+            #expect(metrics.contains("caseload_group_commit_size_appends_bucket{le=\"1.0\"} 2"), "\(metrics)")
         }
     }
 

@@ -20,11 +20,12 @@ struct TestServer {
         var application = CaseloadConfiguration(store: .sqlite(path: directory.appendingPathComponent("log.sqlite").path))
         application.keepsFactsWarm = true
         application.durability = .normal
-        let marketplace = try await Marketplace.open(application)
         var file = TokenFile()
         var tokens: [Role: String] = [:]
         for role in Role.allCases { tokens[role] = try file.add(name: role.rawValue, role: role) }
         var configuration = ServerConfiguration(tokens: file)
+        application.onGroupCommit = { [metrics = configuration.metrics] in metrics.groupCommitted($0) }
+        let marketplace = try await Marketplace.open(application)
         configuration.port = 0
         configuration.maxBodyBytes = maxBodyBytes
         configuration.heartbeat = heartbeat

@@ -66,6 +66,27 @@ func variedHistory() async throws -> Script {
         }
     }
 
+    /// The service's one-therapist read computes only that row: it must be
+    /// the full snapshot's row, with the same platform, in every window.
+    @Test func oneTherapistsSnapshotIsTheirRowOfTheWholeOne() async throws {
+        let script = try await variedHistory()
+        var facts = MarketplaceFacts()
+        try await StatisticsProjection.fold(script.store, into: &facts, query: LogQuery())
+        for days in [nil, 1, 30, 60, 3650] as [Int?] {
+            for asOf in ["2024-03-01T09:10:00Z", "2024-04-03T10:00:00Z", "2024-06-01T00:00:00Z"].map(at) {
+                let window = StatisticsWindow(days: days)
+                let whole = facts.snapshot(window, asOf: asOf)
+                #expect(whole.therapists.map(\.therapistId) == ["t1", "t2", "t3"])
+                for row in whole.therapists {
+                    let one = facts.snapshot(window, asOf: asOf, therapist: row.therapistId)
+                    #expect(one.therapists == [row])
+                    #expect(one.platform == whole.platform)
+                }
+                #expect(facts.snapshot(window, asOf: asOf, therapist: "t9").therapists.isEmpty)
+            }
+        }
+    }
+
     @Test func theSavedStateCatchesUpFromItsCheckpoint() async throws {
         let script = try await variedHistory()
         let projection = StatisticsProjection(store: script.store)
