@@ -330,6 +330,26 @@ public final class PostgresEventStore: EventStore {
             key: Array(key.readableBytesView))
     }
 
+    public func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        var binds = PostgresBindings()
+        binds.append(ref ?? "")
+        binds.append(Int64(max(0, limit)))
+        // `COLLATE "C"`: byte order, as on SQLite, whatever the database's collation.
+        let found = try await rows(PostgresQuery(
+            unsafeSQL: """
+                SELECT d.ref, d.subject, d.field, d.sealed, k.key FROM \(queries.schema.table("personal_data")) d
+                JOIN \(queries.schema.table("personal_keys")) k ON k.subject = d.subject
+                WHERE d.ref COLLATE "C" > $1 ORDER BY d.ref COLLATE "C" LIMIT $2
+                """,
+            binds: binds))
+        return try found.map { row in
+            let (ref, subject, field, sealed, key) = try row.decode((String, String, String, ByteBuffer, ByteBuffer).self)
+            return PersonalDataRecord(
+                ref: ref, subject: subject, field: field, sealed: Array(sealed.readableBytesView),
+                key: Array(key.readableBytesView))
+        }
+    }
+
     /// Rewrites the vault's tables (`VACUUM FULL`), so that erased keys and
     /// values are no longer in their files, then asks for a `CHECKPOINT`
     /// (when the user may), after which the server can recycle the WAL

@@ -301,6 +301,24 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    public func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        try checkOpen()
+        return try await readers.read { db in
+            let statement = try db.cached(
+                "SELECT d.ref, d.subject, d.field, d.sealed, k.key FROM personal_data d JOIN personal_keys k ON k.subject = d.subject WHERE d.ref > ? ORDER BY d.ref LIMIT ?")
+            defer { statement.reset() }
+            statement.bind(1, ref ?? "")
+            statement.bind(2, Int64(max(0, limit)))
+            var records: [PersonalDataRecord] = []
+            while try statement.step() {
+                records.append(PersonalDataRecord(
+                    ref: statement.string(0), subject: statement.string(1), field: statement.string(2),
+                    sealed: statement.byteArray(3), key: statement.byteArray(4)))
+            }
+            return records
+        }
+    }
+
     public func compact() async throws {
         let writer = try writable("compact the file")
         // Readers must not hold a snapshot while VACUUM rewrites the file.
