@@ -252,25 +252,17 @@ extension EventLogReader {
 
     /// The default chain walk, over ``read(_:)``.
     public func verifyByReading(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
-        let total = try await head().position
-        var previous = EventHash.genesis
-        var expected: Int64 = 1
-        var query = LogQuery(after: 0, limit: 5000)
+        var walker = ChainWalker(total: try await head().position, progressEvery: 5000, progress: progress)
+        var query = LogQuery(after: 0, limit: 5000, upToPosition: walker.total)
         while true {
             let batch = try await read(query)
             for event in batch {
-                if let problem = HashChain.check(event, previous: previous, expectedPosition: expected) {
-                    return ChainVerification(
-                        eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
-                }
-                previous = event.hash
-                expected += 1
+                if let broken = walker.check({ event }) { return broken }
             }
-            progress?(expected - 1, total)
             guard let last = batch.last, batch.count == query.limit else { break }
             query.after = last.position
         }
-        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+        return walker.finish()
     }
 }
 

@@ -251,39 +251,18 @@ public final class PostgresEventStore: EventStore {
     /// Walks the chain in one query whose rows stream in (no batch of the
     /// whole log in memory); a row that does not decode is the first bad position.
     public func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
-        let total = try await head().position
-        var previous = EventHash.genesis
-        var expected: Int64 = 1
+        var walker = ChainWalker(total: try await head().position, progress: progress)
         do {
             let sql = PostgresQuery(
                 unsafeSQL: "SELECT \(Schema.eventColumns) FROM \(queries.schema.table("events")) WHERE position <= $1 ORDER BY position",
-                binds: { var binds = PostgresBindings(); binds.append(total); return binds }())
+                binds: { var binds = PostgresBindings(); binds.append(walker.total); return binds }())
             for try await row in try await client.query(sql, logger: configuration.logger) {
-                let problem: String?
-                do {
-                    let event = try row.recordedEvent()
-                    problem = HashChain.check(event, previous: previous, expectedPosition: expected)
-                    if problem == nil { previous = event.hash }
-                } catch {
-                    problem = "\(error)"
-                }
-                if let problem {
-                    return ChainVerification(
-                        eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
-                }
-                if expected % 100_000 == 0 { progress?(expected, total) }
-                expected += 1
+                if let broken = walker.check({ try row.recordedEvent() }) { return broken }
             }
         } catch let error as PSQLError {
             throw storeError(error, "cannot read from \(describe)")
         }
-        if expected - 1 < total {
-            return ChainVerification(
-                eventsChecked: expected - 1, firstBadPosition: expected,
-                problem: "position \(expected) is missing (the head is at \(total))", headHash: previous)
-        }
-        progress?(expected - 1, total)
-        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+        return walker.finish()
     }
 
     public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
