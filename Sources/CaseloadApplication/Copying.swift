@@ -41,10 +41,13 @@ public struct LogCopy: Sendable, Hashable {
     public var projectionsCopied: [String]
     /// The target's chain, walked after the copy.
     public var verification: ChainVerification
+    /// The whole run: events, vault, projections and the chain walk.
     public var seconds: Double
+    /// The part of it spent reading and writing events.
+    public var eventSeconds: Double
 
-    /// Events copied per second of the whole run.
-    public var eventsPerSecond: Double { seconds > 0 ? Double(eventsCopied) / seconds : 0 }
+    /// Events copied per second of ``eventSeconds``.
+    public var eventsPerSecond: Double { eventSeconds > 0 ? Double(eventsCopied) / eventSeconds : 0 }
 }
 
 extension Marketplace {
@@ -89,6 +92,7 @@ extension Marketplace {
 
         var copied: Int64 = 0
         var batches = 0
+        let eventsStarted = clock.now
         let total = max(0, bound - before.position)
         if total > 0 {
             progress?(0, total)
@@ -100,6 +104,7 @@ extension Marketplace {
                 progress?(copied, total)
             }
         }
+        let eventsElapsed = clock.now - eventsStarted
         try await vault.eraseGone(from: source, in: self)
         try await vault.storeMissing(from: source, in: self)
         if vault.erased > 0 {
@@ -132,7 +137,7 @@ extension Marketplace {
             copiedUpTo: max(bound, before.position), targetHeadBefore: before.position, eventsCopied: copied,
             batches: batches, vaultRecordsCopied: vault.stored, subjectsErased: vault.erased,
             projectionsCopied: projections, verification: verification,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            seconds: elapsed.seconds, eventSeconds: eventsElapsed.seconds)
     }
 
     /// Refuses a target that is not empty and not a prefix of the source.
@@ -214,6 +219,10 @@ private struct VaultSync {
             start += Self.page
         }
     }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 extension CaseloadConfiguration.StoreLocation {

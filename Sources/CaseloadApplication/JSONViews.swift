@@ -79,7 +79,7 @@ extension ClientErasure {
 extension LogCopy {
     /// `{"source", "target", "copiedUpTo", "targetHeadBefore", "eventsCopied", "batches",
     /// "vaultRecordsCopied", "subjectsErased", "projectionsCopied": […], "chainHolds",
-    /// "eventsChecked", "firstBadPosition", "headHash", "seconds", "eventsPerSecond"}`
+    /// "eventsChecked", "firstBadPosition", "headHash", "seconds", "eventSeconds", "eventsPerSecond"}`
     public func writeJSON(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("source"); writer.string(source)
@@ -98,6 +98,7 @@ extension LogCopy {
         writer.key("firstBadPosition"); if let bad = verification.firstBadPosition { writer.int(bad) } else { writer.null() }
         writer.key("headHash"); writer.string(verification.headHash.hex)
         writer.key("seconds"); writer.double(seconds)
+        writer.key("eventSeconds"); writer.double(eventSeconds)
         writer.key("eventsPerSecond"); writer.double(eventsPerSecond)
         writer.endObject()
     }

@@ -63,16 +63,17 @@ struct CopyCommand: AsyncParsableCommand {
             copy.writeJSON(into: &writer)
             print(writer.text)
         case .text:
-            let rate = copy.eventsCopied > 0 ? String(format: " (%.0f events/s)", copy.eventsPerSecond) : ""
+            let rate = copy.eventsCopied > 0
+                ? String(format: " in %.2fs (%.0f events/s)", copy.eventSeconds, copy.eventsPerSecond) : ""
             let resumed = copy.targetHeadBefore > 0 ? ", after the \(copy.targetHeadBefore) already there" : ""
-            print("copied \(copy.eventsCopied) events in \(String(format: "%.2f", copy.seconds))s\(rate)\(resumed): \(copy.target) is at position \(copy.copiedUpTo)")
+            print("copied \(copy.eventsCopied) events\(rate)\(resumed): \(copy.target) is at position \(copy.copiedUpTo)")
             print("vault: \(copy.vaultRecordsCopied) sealed values copied, \(copy.subjectsErased) subjects erased")
             if projections { print("projections copied: \(copy.projectionsCopied.isEmpty ? "none" : copy.projectionsCopied.joined(separator: ", "))") }
             let chain = copy.verification
             if let bad = chain.firstBadPosition {
                 print("the copy's chain is broken at position \(bad): \(chain.problem ?? "mismatch")")
             } else {
-                print("chain holds: \(chain.eventsChecked) events, head hash \(chain.headHash.hex)")
+                print("chain holds: \(chain.eventsChecked) events, head hash \(chain.headHash.hex) (\(String(format: "%.2f", copy.seconds))s in all)")
             }
         }
         if !copy.verification.holds { throw ExitCode(65) }
