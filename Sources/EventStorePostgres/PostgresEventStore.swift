@@ -109,7 +109,7 @@ public final class PostgresEventStore: EventStore {
         ]
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
-        self.clientTask = Task { await client.run() }
+        self.clientTask = Self.startRunning(client)
 
         let commits = CommitSignal(head: head.position)
         self.commits = commits
@@ -128,6 +128,22 @@ public final class PostgresEventStore: EventStore {
             clientTask.cancel()
             listener.cancel()
         }
+    }
+
+    /// Starts the reader pool's `run()`, which must be running before the
+    /// first query leases a connection (else postgres-nio warns "run()
+    /// hasn't been called yet"). `Task { await client.run() }` does not
+    /// order them: a short command's first read (`caseload head`) often
+    /// reached the pool before that task had started. An immediate task
+    /// runs `run()` on this thread up to its first suspension, which comes
+    /// after it has marked the client running, so every query follows it.
+    private static func startRunning(_ client: PostgresClient) -> Task<Void, Never> {
+        if #available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *) {
+            return Task.immediate { await client.run() }
+        }
+        // Older Apple systems have no immediate tasks: the race (a warning,
+        // the query still waits for the pool) remains there.
+        return Task { await client.run() }
     }
 
     /// Publishes every commit announced on `channel` until cancelled,
