@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "CaseloadTests",
             dependencies: [
-                "Caseload", "CaseloadApplication", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite", "CSQLite",
+                "Caseload", "CaseloadApplication", "CaseloadDomain", "EventStore", "EventStoreTesting", "EventStoreSQLite", "EventStorePostgres", "CSQLite",
             ],
             swiftSettings: strict),
         .testTarget(

@@ -75,3 +75,31 @@ extension ClientErasure {
         writer.endObject()
     }
 }
+
+extension LogCopy {
+    /// `{"source", "target", "copiedUpTo", "targetHeadBefore", "eventsCopied", "batches",
+    /// "vaultRecordsCopied", "subjectsErased", "projectionsCopied": […], "chainHolds",
+    /// "eventsChecked", "firstBadPosition", "headHash", "seconds", "eventSeconds", "eventsPerSecond"}`
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("source"); writer.string(source)
+        writer.key("target"); writer.string(target)
+        writer.key("copiedUpTo"); writer.int(copiedUpTo)
+        writer.key("targetHeadBefore"); writer.int(targetHeadBefore)
+        writer.key("eventsCopied"); writer.int(eventsCopied)
+        writer.key("batches"); writer.int(batches)
+        writer.key("vaultRecordsCopied"); writer.int(vaultRecordsCopied)
+        writer.key("subjectsErased"); writer.int(subjectsErased)
+        writer.key("projectionsCopied"); writer.beginArray()
+        for name in projectionsCopied { writer.string(name) }
+        writer.endArray()
+        writer.key("chainHolds"); writer.bool(verification.holds)
+        writer.key("eventsChecked"); writer.int(verification.eventsChecked)
+        writer.key("firstBadPosition"); if let bad = verification.firstBadPosition { writer.int(bad) } else { writer.null() }
+        writer.key("headHash"); writer.string(verification.headHash.hex)
+        writer.key("seconds"); writer.double(seconds)
+        writer.key("eventSeconds"); writer.double(eventSeconds)
+        writer.key("eventsPerSecond"); writer.double(eventsPerSecond)
+        writer.endObject()
+    }
+}

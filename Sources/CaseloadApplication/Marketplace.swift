@@ -117,13 +117,17 @@ public struct ApplicationError: Error, Sendable, Hashable, CustomStringConvertib
         public static let therapistNotFound = Code(rawValue: "therapistNotFound")
         /// A request that cannot be answered as asked.
         public static let invalidArgument = Code(rawValue: "invalidArgument")
+        /// A copy's target is not empty and not a prefix of its source.
+        public static let logsDiverge = Code(rawValue: "logsDiverge")
     }
 
     public var code: Code
     public var message: String
+    /// The log position the error concerns, where there is one.
+    public var position: Int64?
 
-    public init(_ code: Code, _ message: String) {
-        (self.code, self.message) = (code, message)
+    public init(_ code: Code, _ message: String, position: Int64? = nil) {
+        (self.code, self.message, self.position) = (code, message, position)
     }
 
     public var description: String { message }

@@ -18,7 +18,7 @@ struct CaseloadCommand: AsyncParsableCommand {
         version: CaseloadVersion.description,
         subcommands: [
             DemoCommand.self, GenerateCommand.self, ImportCommand.self, StatsCommand.self, RatingsCommand.self, CompareCommand.self, RulesCommand.self,
-            ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self,
+            ReplayCommand.self, AuditCommand.self, ExplainCommand.self, LogCommand.self, HeadCommand.self, VerifyCommand.self, EraseCommand.self, AppendCommand.self, CopyCommand.self,
             ServeCommand.self, TokenCommand.self,
         ])
 

@@ -193,7 +193,8 @@ enum Console {
 
 /// Errors to a message on standard error and an exit status, only here at
 /// the edge. The status follows the cause, however deep it was wrapped: 66 the
-/// database file does not exist, 65 it is not a Caseload log or is corrupt,
+/// database file does not exist, 65 it is not a Caseload log or is corrupt
+/// (or a copy's target is not a prefix of its source),
 /// 64 a question that cannot be asked, 70 an internal error, 1 anything else.
 func failure(_ error: any Error) -> any Error {
     switch error {
@@ -244,7 +245,12 @@ func status(of error: (any Error)?) -> Int32 {
         // A rule violation is the generator's own bug (EX_SOFTWARE).
         error.code == .ruleViolation ? 70 : status(of: error.underlying)
     case let error as ApplicationError:
-        error.code == .invalidArgument ? 64 : 1
+        switch error.code {
+        case .invalidArgument: 64
+        // A copy's target that is not a prefix of its source: the data is wrong, not the question.
+        case .logsDiverge: 65
+        default: 1
+        }
     case is FactsError:
         // The log holds what the statistics cannot fold (prices in two currencies).
         65

@@ -84,6 +84,11 @@ public protocol PersonalDataStore: Sendable {
     /// Reclaims freed space so that erased data leaves no bytes behind
     /// (SQLite: checkpoint the WAL, VACUUM, truncate the WAL).
     func compact() async throws
+
+    /// Up to `limit` values of the vault, each with its subject's key, in
+    /// order of reference, after `ref` (nil: from the first): what a copy of
+    /// the store reads. Erased subjects have none.
+    func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord]
 }
 
 /// A backend: the log, projections and the vault in one database, and its
@@ -173,6 +178,17 @@ public protocol EventStoreTransaction {
     var head: LogHead { get }
     /// Same semantics as ``EventLog/append(_:)``, inside this transaction.
     mutating func append(_ appends: [StreamAppend]) throws -> AppendResult
+    /// Writes events another log recorded, exactly as recorded: positions,
+    /// ids, stream versions, times and hashes are kept, not assigned (the
+    /// copy of a log, `caseload copy`). They must continue this log where
+    /// it ends: positions contiguous from the head, each hash following
+    /// from its content and the previous one (the first from the head's),
+    /// each stream's versions without a gap, and ids new to the log.
+    /// Otherwise it throws ``EventStoreError/Code/invalidAppend`` naming
+    /// the first event that does not fit (an id already in the log fails
+    /// the insert instead), and the transaction commits nothing. Unlike an
+    /// append, it is never a retry.
+    mutating func importRecorded(_ events: [RecordedEvent]) throws
 
     // MARK: Projections
     /// Saves a projection's state and checkpoint (same semantics as
@@ -196,6 +212,15 @@ extension EventLog {
         try await append([StreamAppend(stream: stream, expected: expected, events: events)])
     }
 
+    /// Writes events another log recorded, verbatim, in one transaction
+    /// (see ``EventStoreTransaction/importRecorded(_:)``); returns the new head.
+    @discardableResult
+    public func importRecorded(_ events: [RecordedEvent]) async throws -> LogHead {
+        try await withTransaction { transaction in
+            try transaction.importRecorded(events)
+            return transaction.head
+        }
+    }
 }
 
 extension EventLogReader {
@@ -227,25 +252,17 @@ extension EventLogReader {
 
     /// The default chain walk, over ``read(_:)``.
     public func verifyByReading(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
-        let total = try await head().position
-        var previous = EventHash.genesis
-        var expected: Int64 = 1
-        var query = LogQuery(after: 0, limit: 5000)
+        var walker = ChainWalker(total: try await head().position, progressEvery: 5000, progress: progress)
+        var query = LogQuery(after: 0, limit: 5000, upToPosition: walker.total)
         while true {
             let batch = try await read(query)
             for event in batch {
-                if let problem = HashChain.check(event, previous: previous, expectedPosition: expected) {
-                    return ChainVerification(
-                        eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
-                }
-                previous = event.hash
-                expected += 1
+                if let broken = walker.check({ event }) { return broken }
             }
-            progress?(expected - 1, total)
             guard let last = batch.last, batch.count == query.limit else { break }
             query.after = last.position
         }
-        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+        return walker.finish()
     }
 }
 

@@ -109,7 +109,7 @@ public final class PostgresEventStore: EventStore {
         ]
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
-        self.clientTask = Task { await client.run() }
+        self.clientTask = Self.startRunning(client)
 
         let commits = CommitSignal(head: head.position)
         self.commits = commits
@@ -129,6 +129,22 @@ public final class PostgresEventStore: EventStore {
             clientTask.cancel()
             listener.cancel()
         }
+    }
+
+    /// Starts the reader pool's `run()`, which must be running before the
+    /// first query leases a connection (else postgres-nio warns "run()
+    /// hasn't been called yet"). `Task { await client.run() }` does not
+    /// order them: a short command's first read (`caseload head`) often
+    /// reached the pool before that task had started. An immediate task
+    /// runs `run()` on this thread up to its first suspension, which comes
+    /// after it has marked the client running, so every query follows it.
+    private static func startRunning(_ client: PostgresClient) -> Task<Void, Never> {
+        if #available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, visionOS 26.0, *) {
+            return Task.immediate { await client.run() }
+        }
+        // Older Apple systems have no immediate tasks: the race (a warning,
+        // the query still waits for the pool) remains there.
+        return Task { await client.run() }
     }
 
     /// Publishes every commit announced on `channel` until cancelled,
@@ -252,39 +268,18 @@ public final class PostgresEventStore: EventStore {
     /// Walks the chain in one query whose rows stream in (no batch of the
     /// whole log in memory); a row that does not decode is the first bad position.
     public func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
-        let total = try await head().position
-        var previous = EventHash.genesis
-        var expected: Int64 = 1
+        var walker = ChainWalker(total: try await head().position, progress: progress)
         do {
             let sql = PostgresQuery(
                 unsafeSQL: "SELECT \(Schema.eventColumns) FROM \(queries.schema.table("events")) WHERE position <= $1 ORDER BY position",
-                binds: { var binds = PostgresBindings(); binds.append(total); return binds }())
+                binds: { var binds = PostgresBindings(); binds.append(walker.total); return binds }())
             for try await row in try await client.query(sql, logger: configuration.logger) {
-                let problem: String?
-                do {
-                    let event = try row.recordedEvent()
-                    problem = HashChain.check(event, previous: previous, expectedPosition: expected)
-                    if problem == nil { previous = event.hash }
-                } catch {
-                    problem = "\(error)"
-                }
-                if let problem {
-                    return ChainVerification(
-                        eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
-                }
-                if expected % 100_000 == 0 { progress?(expected, total) }
-                expected += 1
+                if let broken = walker.check({ try row.recordedEvent() }) { return broken }
             }
         } catch let error as PSQLError {
             throw storeError(error, "cannot read from \(describe)")
         }
-        if expected - 1 < total {
-            return ChainVerification(
-                eventsChecked: expected - 1, firstBadPosition: expected,
-                problem: "position \(expected) is missing (the head is at \(total))", headHash: previous)
-        }
-        progress?(expected - 1, total)
-        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+        return walker.finish()
     }
 
     public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
@@ -329,6 +324,26 @@ public final class PostgresEventStore: EventStore {
         return PersonalDataRecord(
             ref: ref, subject: subject, field: field, sealed: Array(sealed.readableBytesView),
             key: Array(key.readableBytesView))
+    }
+
+    public func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        var binds = PostgresBindings()
+        binds.append(ref ?? "")
+        binds.append(Int64(max(0, limit)))
+        // `COLLATE "C"`: byte order, as on SQLite, whatever the database's collation.
+        let found = try await rows(PostgresQuery(
+            unsafeSQL: """
+                SELECT d.ref, d.subject, d.field, d.sealed, k.key FROM \(queries.schema.table("personal_data")) d
+                JOIN \(queries.schema.table("personal_keys")) k ON k.subject = d.subject
+                WHERE d.ref COLLATE "C" > $1 ORDER BY d.ref COLLATE "C" LIMIT $2
+                """,
+            binds: binds))
+        return try found.map { row in
+            let (ref, subject, field, sealed, key) = try row.decode((String, String, String, ByteBuffer, ByteBuffer).self)
+            return PersonalDataRecord(
+                ref: ref, subject: subject, field: field, sealed: Array(sealed.readableBytesView),
+                key: Array(key.readableBytesView))
+        }
     }
 
     /// Rewrites the vault's tables (`VACUUM FULL`), so that erased keys and

@@ -303,6 +303,24 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    public func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        try checkOpen()
+        return try await readers.read { db in
+            let statement = try db.cached(
+                "SELECT d.ref, d.subject, d.field, d.sealed, k.key FROM personal_data d JOIN personal_keys k ON k.subject = d.subject WHERE d.ref > ? ORDER BY d.ref LIMIT ?")
+            defer { statement.reset() }
+            statement.bind(1, ref ?? "")
+            statement.bind(2, Int64(max(0, limit)))
+            var records: [PersonalDataRecord] = []
+            while try statement.step() {
+                records.append(PersonalDataRecord(
+                    ref: statement.string(0), subject: statement.string(1), field: statement.string(2),
+                    sealed: statement.byteArray(3), key: statement.byteArray(4)))
+            }
+            return records
+        }
+    }
+
     public func compact() async throws {
         let writer = try writable("compact the file")
         // Readers must not hold a snapshot while VACUUM rewrites the file.
@@ -387,96 +405,14 @@ final class ReaderPool: Sendable {
     }
 }
 
-/// Wakes tasks waiting for the log to grow past a position.
-final class CommitSignal: Sendable {
-    private struct State {
-        var head: Int64
-        var nextID: UInt64 = 0
-        var waiters: [UInt64: (after: Int64, continuation: CheckedContinuation<Int64?, Never>)] = [:]
-        var finished = false
-    }
-    private let state: Mutex<State>
-
-    init(head: Int64) { state = Mutex(State(head: head)) }
-
-    func publish(_ head: Int64) {
-        let ready = state.withLock { state -> [CheckedContinuation<Int64?, Never>] in
-            state.head = max(state.head, head)
-            let due = state.waiters.filter { $0.value.after < state.head }
-            for id in due.keys { state.waiters[id] = nil }
-            return due.values.map(\.continuation)
-        }
-        for continuation in ready { continuation.resume(returning: head) }
-    }
-
-    /// The new head once it passes `position`; nil on timeout or cancellation.
-    func wait(after position: Int64, timeout: Duration) async -> Int64? {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int64?, Never>) in
-                let immediate = state.withLock { state -> Int64?? in
-                    if state.head > position { return .some(state.head) }
-                    if state.finished { return .some(nil) }
-                    state.waiters[id] = (position, continuation)
-                    return .none
-                }
-                if let immediate {
-                    continuation.resume(returning: immediate)
-                    return
-                }
-                Task { [self] in
-                    try? await Task.sleep(for: timeout)
-                    self.cancel(id)
-                }
-            }
-        } onCancel: {
-            self.cancel(id)
-        }
-    }
-
-    private func cancel(_ id: UInt64) {
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-        waiter?.continuation.resume(returning: nil)
-    }
-
-    func finish() {
-        let all = state.withLock { state -> [CheckedContinuation<Int64?, Never>] in
-            state.finished = true
-            defer { state.waiters.removeAll() }
-            return state.waiters.values.map(\.continuation)
-        }
-        for continuation in all { continuation.resume(returning: nil) }
-    }
-}
-
-/// Walks the hash chain row by row, tolerating rows that no longer decode
-/// (those are reported as the first bad position).
+/// Walks the hash chain row by row (see ``ChainWalker``).
 enum ChainWalk {
     static func run(_ db: SQLiteConnection, progress: (@Sendable (Int64, Int64) -> Void)?) throws -> ChainVerification {
-        let total = try Queries.head(db).position
+        var walker = ChainWalker(total: try Queries.head(db).position, progress: progress)
         let statement = try db.prepare("SELECT \(Schema.eventColumns) FROM events ORDER BY position")
-        var previous = EventHash.genesis
-        var expected: Int64 = 1
         while try statement.step() {
-            let problem: String?
-            do {
-                let event = try statement.recordedEvent()
-                problem = HashChain.check(event, previous: previous, expectedPosition: expected)
-                if problem == nil { previous = event.hash }
-            } catch {
-                problem = "\(error)"
-            }
-            if let problem {
-                return ChainVerification(
-                    eventsChecked: expected - 1, firstBadPosition: expected, problem: problem, headHash: previous)
-            }
-            if expected % 100_000 == 0 { progress?(expected, total) }
-            expected += 1
+            if let broken = walker.check({ try statement.recordedEvent() }) { return broken }
         }
-        progress?(expected - 1, total)
-        return ChainVerification(eventsChecked: expected - 1, firstBadPosition: nil, problem: nil, headHash: previous)
+        return walker.finish()
     }
 }

@@ -525,6 +525,17 @@ final class WriterConnection {
             }
         }
 
+        mutating func importRecorded(_ events: [RecordedEvent]) throws {
+            guard !events.isEmpty else { return }
+            let after = try RecordedImport.check(events, after: head) { try currentVersion(of: $0) }
+            // Multi-row statements, as a bulk append writes; a taken id
+            // throws, and `exclusiveTransaction` rolls everything back.
+            var storage = Storage(connection: connection, knownVersions: knownVersions)
+            try connection.insertRows(events[...], storage: &storage)
+            knownVersions = storage.knownVersions
+            head = after
+        }
+
         mutating func append(_ appends: [StreamAppend]) throws -> AppendResult {
             try AppendPlanner.validate(appends, limits: connection.limits)
             switch connection.appendUndoable(appends, head: &head, now: connection.clock(), knownVersions: &knownVersions) {

@@ -436,6 +436,72 @@ public enum EventStoreContract {
             try await check(events.map(\.id) == [testUUID(1), testUUID(3), testUUID(5)], "committed \(events.map(\.id))")
             try await check(try await store.verify(progress: nil).holds, "chain holds")
         },
+        ContractCheck(name: "recorded events are imported verbatim, and appends continue after them") { store, clock in
+            let source = try await recordedSource(count: 7)
+            let recorded = try await source.read(LogQuery(limit: 100))
+            clock.advance(seconds: 3600)  // the target's clock is not the source's: times must come from the events
+            let first = try await store.importRecorded(Array(recorded[0..<4]))
+            try await check(first.position == 4 && first.hash == recorded[3].hash, "head after the first batch \(first)")
+            let second = try await store.importRecorded(Array(recorded[4...]))
+            try await check(second == (try await source.head()), "head \(second) is the source's")
+            let copied = try await store.read(LogQuery(limit: 100))
+            try await check(copied == recorded, "the log reads back as recorded")
+            try await check(try await store.readStream(stream("b")) == recorded.filter { $0.stream == stream("b") }, "streams read back")
+            try await check(try await store.event(id: recorded[5].id) == recorded[5], "an event by id")
+            let verification = try await store.verify(progress: nil)
+            try await check(verification.holds && verification.eventsChecked == 7, "verify \(verification)")
+            let next = try await store.append(to: stream("b"), expected: .exactly(4), [sampleEvent(50)])
+            try await check(next.events[0].position == 8 && next.events[0].streamVersion == 5, "an append continues: \(next.events[0])")
+            try await check(
+                next.events[0].hash == HashChain.hash(of: next.events[0], previous: recorded[6].hash), "and chains from the imported head")
+            try await check(
+                next.events[0].metadata.recordedAt >= recorded[6].metadata.recordedAt, "commit time does not go back")
+            try await check(try await store.importRecorded([]) == (try await store.head()), "an empty import is nothing")
+        },
+        ContractCheck(name: "an import that does not continue the log exactly is refused, naming the event, and writes nothing") { store, _ in
+            let source = try await recordedSource(count: 6)
+            let recorded = try await source.read(LogQuery(limit: 100))
+            _ = try await store.importRecorded(Array(recorded[0..<2]))
+            var tampered = recorded[3]
+            tampered.payload = EventPayload(json: #"{"n":4,"note":"edited"}"#)
+            var wrongVersion = recorded[2]
+            wrongVersion.streamVersion += 1
+            let refused: [(String, [RecordedEvent], Int64)] = [
+                ("a gap", [recorded[3]], 4),
+                ("a position already taken", [recorded[1]], 2),
+                ("a gap inside the batch", [recorded[2], recorded[4]], 5),
+                ("changed content", [recorded[2], tampered, recorded[4]], 4),
+                ("a skipped stream version", [wrongVersion], 3),
+                ("another log's event", [try await otherLogEvent(position: 3)], 3),
+            ]
+            for (what, events, position) in refused {
+                let error = try await expectStoreError(.invalidAppend) { _ = try await store.importRecorded(events) }
+                try await check(error.position == position, "\(what): position \(String(describing: error.position)) in \(error.message)")
+                try await check(error.message.contains("position \(position)"), "\(what): \(error.message)")
+                try await check(try await store.head().position == 2, "\(what): nothing written")
+            }
+            _ = try await store.importRecorded(Array(recorded[2...]))
+            try await check(try await store.read(LogQuery(limit: 100)) == recorded, "the right events still import")
+        },
+        ContractCheck(name: "the vault lists its values with their keys, by reference, page by page") { store, _ in
+            try await store.withTransaction { transaction in
+                for (n, subject) in ["c-2", "c-1", "c-2", "c-3"].enumerated() {
+                    let key = try transaction.personalDataKey(subject: subject, createWith: [UInt8](repeating: UInt8(n), count: 32))
+                    try transaction.storePersonalData(
+                        PersonalDataRecord(ref: "pd-\(n)", subject: subject, field: "clientName", sealed: [UInt8(n), 9], key: key))
+                }
+                _ = try transaction.erasePersonalData(subject: "c-3")
+            }
+            let first = try await store.personalDataRecords(after: nil, limit: 2)
+            let rest = try await store.personalDataRecords(after: first.last?.ref, limit: 2)
+            let expected = [
+                PersonalDataRecord(ref: "pd-0", subject: "c-2", field: "clientName", sealed: [0, 9], key: [UInt8](repeating: 0, count: 32)),
+                PersonalDataRecord(ref: "pd-1", subject: "c-1", field: "clientName", sealed: [1, 9], key: [UInt8](repeating: 1, count: 32)),
+                PersonalDataRecord(ref: "pd-2", subject: "c-2", field: "clientName", sealed: [2, 9], key: [UInt8](repeating: 0, count: 32)),
+            ]
+            try await check(first + rest == expected, "listed \(first + rest)")
+            try await check(try await store.personalDataRecords(after: "pd-2", limit: 2).isEmpty, "nothing after the last")
+        },
         ContractCheck(name: "a catch-up subscription delivers history, then new commits") { store, _ in
             for n in 1...5 { _ = try await store.append(to: stream("s"), expected: .any, [sampleEvent(n, type: n == 3 ? "Skip" : "Keep")]) }
             let subscription = store.subscribe(from: 1, query: LogQuery(limit: 2, types: ["Keep"]))
@@ -491,6 +557,29 @@ public enum EventStoreContract {
             try await check(try await store.verify(progress: nil).holds, "chain holds")
         },
     ]
+}
+
+/// A log of `count` events alternating over streams `b` and `a`, recorded by
+/// an in-memory store on a clock of its own (a minute between commits): the
+/// source of the import checks.
+func recordedSource(count: Int) async throws -> InMemoryEventStore {
+    let clock = ManualClock(Timestamp(secondsSinceEpoch: 1_600_000_000))
+    let source = InMemoryEventStore(clock: clock.closure)
+    for n in 1...count {
+        clock.advance(seconds: 60)
+        _ = try await source.append(to: stream(n % 2 == 0 ? "a" : "b"), expected: .any, [sampleEvent(n)])
+    }
+    return source
+}
+
+/// The event at `position` of a log like ``recordedSource(count:)``'s with
+/// other payloads: its position and stream version fit, its chain does not.
+func otherLogEvent(position: Int) async throws -> RecordedEvent {
+    let other = InMemoryEventStore()
+    for n in 1...position {
+        _ = try await other.append(to: stream(n % 2 == 0 ? "a" : "b"), expected: .any, [sampleEvent(100 + n)])
+    }
+    return try await other.read(LogQuery(after: Int64(position - 1), limit: 1))[0]
 }
 
 /// One append, to be submitted with others by ``appendQueuedTogether(_:_:)``.

@@ -133,6 +133,19 @@ public final class InMemoryEventStore: EventStore {
             return try store.appendLocked(appends, &box.state)
         }
 
+        mutating func importRecorded(_ events: [RecordedEvent]) throws {
+            let box = self.box
+            let after = try RecordedImport.check(events, after: box.state.head) { stream in
+                box.state.streams[stream].map { Int64($0.count) } ?? 0
+            }
+            // A taken id throws part-way; `withTransaction` undoes what was inserted.
+            var storage = Storage(state: box.state)
+            box.state = State()
+            defer { box.state = storage.state }
+            for event in events { try storage.insert(event) }
+            storage.state.head = after
+        }
+
         mutating func saveProjection(_ projection: ProjectionState) throws {
             try InMemoryEventStore.save(projection, in: &box.state)
         }
@@ -308,6 +321,20 @@ public final class InMemoryEventStore: EventStore {
             guard var record = state.personalData[ref], let key = state.personalKeys[record.subject] else { return nil }
             record.key = key
             return record
+        }
+    }
+
+    public func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        try state.withLock { state in
+            try checkOpen(state)
+            // By the bytes of the reference, as the SQL stores order them.
+            func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+            let refs = state.personalData.keys.filter { ref == nil || precedes(ref!, $0) }.sorted(by: precedes)
+            return refs.compactMap { ref -> PersonalDataRecord? in
+                guard var record = state.personalData[ref], let key = state.personalKeys[record.subject] else { return nil }
+                record.key = key
+                return record
+            }.prefix(max(0, limit)).map { $0 }
         }
     }
 

@@ -99,6 +99,9 @@ final class CountingStore: EventStore {
     func loadProjection(named name: String) async throws -> ProjectionState? { try await base.loadProjection(named: name) }
     func saveProjection(_ state: ProjectionState) async throws { try await base.saveProjection(state) }
     func personalData(ref: String) async throws -> PersonalDataRecord? { try await base.personalData(ref: ref) }
+    func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        try await base.personalDataRecords(after: ref, limit: limit)
+    }
     func compact() async throws { try await base.compact() }
     func close() async { await base.close() }
 }

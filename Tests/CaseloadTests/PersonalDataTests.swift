@@ -283,6 +283,9 @@ struct StreamHidingStore: EventStore {
     func loadProjection(named name: String) async throws -> ProjectionState? { try await base.loadProjection(named: name) }
     func saveProjection(_ state: ProjectionState) async throws { try await base.saveProjection(state) }
     func personalData(ref: String) async throws -> PersonalDataRecord? { try await base.personalData(ref: ref) }
+    func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        try await base.personalDataRecords(after: ref, limit: limit)
+    }
     func compact() async throws { try await base.compact() }
     func close() async { await base.close() }
 }
@@ -346,6 +349,9 @@ struct CompactionFailingStore: EventStore {
     func loadProjection(named name: String) async throws -> ProjectionState? { try await base.loadProjection(named: name) }
     func saveProjection(_ state: ProjectionState) async throws { try await base.saveProjection(state) }
     func personalData(ref: String) async throws -> PersonalDataRecord? { try await base.personalData(ref: ref) }
+    func personalDataRecords(after ref: String?, limit: Int) async throws -> [PersonalDataRecord] {
+        try await base.personalDataRecords(after: ref, limit: limit)
+    }
     func compact() async throws { throw failure }
     func close() async { await base.close() }
 }
