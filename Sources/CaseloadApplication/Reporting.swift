@@ -70,9 +70,16 @@ public struct ExplainRequest: Sendable, Hashable {
     public var therapist: String
     public var metric: Metric
     public var statistics: StatisticsRequest
+    /// The window of ongoing therapy for the therapist's clients listed
+    /// with the figure (a session held or booked in this many days).
+    public var ongoingWithinDays: Int
 
-    public init(therapist: String, metric: Metric, statistics: StatisticsRequest = StatisticsRequest()) {
+    public init(
+        therapist: String, metric: Metric, statistics: StatisticsRequest = StatisticsRequest(),
+        ongoingWithinDays: Int = OngoingTherapy.defaultWithinDays
+    ) {
         (self.therapist, self.metric, self.statistics) = (therapist, metric, statistics)
+        self.ongoingWithinDays = ongoingWithinDays
     }
 }
 
@@ -164,11 +171,15 @@ extension Marketplace {
     public func explain(
         _ request: ExplainRequest, progress: StatisticsProjection.Progress? = nil
     ) async throws -> MetricExplanation {
+        if request.ongoingWithinDays < 1 {
+            throw ApplicationError(
+                .invalidArgument, "ongoing therapy needs a window of 1 day or more, not \(request.ongoingWithinDays)")
+        }
         let time = request.statistics.time
         let (facts, asOf) = try await facts(time, progress: progress)
         return try await Audit(store: store).explain(
             metric: request.metric, therapistId: request.therapist, window: request.statistics.window, asOf: asOf,
-            facts: facts, knownAt: time.knownAt)
+            facts: facts, knownAt: time.knownAt, ongoingWithinDays: request.ongoingWithinDays)
     }
 
     /// Rebuilds every projection from position 0.

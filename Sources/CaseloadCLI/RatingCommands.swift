@@ -13,13 +13,23 @@ func loadRules(_ names: [String]) throws -> [RatingRule] {
     }
 }
 
-/// What a rating means for people: clients in ongoing therapy and P(basement).
-struct AnalysisOptions: ParsableArguments {
+/// `--ongoing-days`: the window of ongoing therapy (the harm's), shared by
+/// `ratings`, `compare` and `explain`.
+struct OngoingOptions: ParsableArguments {
     @Option(
         name: .customLong("ongoing-days"),
         help: ArgumentHelp(
             "A client is in ongoing therapy with a session held or booked in this many days.", valueName: "days"))
     var ongoingDays = OngoingTherapy.defaultWithinDays
+
+    func validate() throws {
+        if ongoingDays < 1 { throw ValidationError("--ongoing-days is 1 or more, not \(ongoingDays)") }
+    }
+}
+
+/// What a rating means for people: clients in ongoing therapy and P(basement).
+struct AnalysisOptions: ParsableArguments {
+    @OptionGroup var ongoing: OngoingOptions
 
     @Option(help: ArgumentHelp("Bootstrap draws for P(basement); 0 skips it.", valueName: "n"))
     var draws = BasementBootstrap.defaultDraws
@@ -28,11 +38,10 @@ struct AnalysisOptions: ParsableArguments {
     var seed = BasementBootstrap.defaultSeed
 
     func validate() throws {
-        if ongoingDays < 1 { throw ValidationError("--ongoing-days is 1 or more, not \(ongoingDays)") }
         if draws < 0 { throw ValidationError("--draws is 0 or more, not \(draws)") }
     }
 
-    var analysis: RatingAnalysis { RatingAnalysis(ongoingWithinDays: ongoingDays, draws: draws, seed: seed) }
+    var analysis: RatingAnalysis { RatingAnalysis(ongoingWithinDays: ongoing.ongoingDays, draws: draws, seed: seed) }
 }
 
 /// How sure a basement is, in words: who is there by chance, who with confidence.

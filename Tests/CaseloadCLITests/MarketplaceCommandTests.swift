@@ -103,6 +103,13 @@ let marketplaceLines: [String] = [
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg"))
 
+        // explain lists the clients in ongoing therapy over the window ratings and compare use.
+        let window = try CLI.run(["explain", "--db", db, "--therapist", "t1", "--metric", "inquiries", "--ongoing-days", "365", "--json"])
+        #expect(window.status == 0, "\(window.stderr)")
+        #expect(window.stdout.contains(#""ongoingWithinDays":365"#))
+        let noWindow = try CLI.run(["explain", "--db", db, "--therapist", "t1", "--metric", "inquiries", "--ongoing-days", "0"])
+        #expect(noWindow.status == 64 && noWindow.stderr.contains("--ongoing-days"), "\(noWindow.stderr)")
+
         let badRule = scratch.path("bad.yaml")
         try Data("name: broken\nmetrics:\n  conversion: {statistic: conversionToFirstSession}\nscore: conversion +\n".utf8).write(to: URL(fileURLWithPath: badRule))
         let refused = try CLI.run(["ratings", "--db", db, "--rules", badRule])
