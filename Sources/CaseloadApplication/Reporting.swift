@@ -62,7 +62,17 @@ public struct RatingsResult: Sendable {
 /// Rankings under several rules compared, the first rule the reference.
 public struct ComparisonResult: Sendable {
     public var asOf: Timestamp
+    /// The `knownAt` asked for, if any.
+    public var knownAt: Timestamp?
     public var comparison: RatingComparison
+
+    /// The comparison as one self-contained HTML page (``RatingReport``),
+    /// whose `caseload explain` commands name `database` (as `--db` takes
+    /// it). The CLI's `compare --html` and the service's `GET /v1/compare`
+    /// both write it here, so the two pages are the same.
+    public func html(database: String) -> String {
+        RatingReport.html(comparison, explain: RatingReport.ExplainContext(database: database, knownAt: knownAt))
+    }
 }
 
 /// Which figure of which therapist to take apart.
@@ -164,7 +174,7 @@ extension Marketplace {
         let (facts, asOf) = try await facts(time, progress: progress)
         var results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
         analysis.apply(to: &results, facts: facts, asOf: asOf)
-        return ComparisonResult(asOf: asOf, comparison: RatingComparison.compare(results))
+        return ComparisonResult(asOf: asOf, knownAt: time.knownAt, comparison: RatingComparison.compare(results))
     }
 
     /// One figure of one therapist taken apart, case by case.

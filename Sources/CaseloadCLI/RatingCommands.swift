@@ -132,7 +132,7 @@ struct CompareCommand: AsyncParsableCommand {
     @OptionGroup var time: TimeOptions
     @OptionGroup var analysis: AnalysisOptions
     @Option(help: "A rule (built-in name or file); give two or more.") var rules: [String]
-    @Option(help: "Also write a self-contained HTML page (a slopegraph of rank shifts and the basement table).")
+    @Option(help: "Also write a self-contained HTML page: the harm, a slopegraph of rank shifts, each therapist's figures.")
     var html: String?
     @Flag var format: OutputFormat = .table
 
@@ -145,14 +145,15 @@ struct CompareCommand: AsyncParsableCommand {
         let time = try time.reportTime()
         let analysis = analysis.analysis
         let progress = Progress(label: "replayed")
-        let result = try await withApplication(store.configuration) { app in
+        let configuration = store.configuration
+        let result = try await withApplication(configuration) { app in
             defer { progress.finish() }
             return try await app.compare(loaded, time: time, analysis: analysis) { progress.update($0, $1) }
         }
         let comparison = result.comparison
         if let html {
             do {
-                try RatingReport.html(comparison).write(toFile: html, atomically: true, encoding: .utf8)
+                try result.html(database: configuration.store.description).write(toFile: html, atomically: true, encoding: .utf8)
             } catch {
                 Console.error("cannot write \(html): \(error.localizedDescription)")
                 throw ExitCode(1)

@@ -102,6 +102,7 @@ let marketplaceLines: [String] = [
         #expect(compare.stdout.contains("has no basement: it tells no client to leave"))
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg"))
+        #expect(page.contains(#""head":"caseload explain --db "#), "the page's commands name the log")
 
         // explain lists the clients in ongoing therapy over the window ratings and compare use.
         let window = try CLI.run(["explain", "--db", db, "--therapist", "t1", "--metric", "inquiries", "--ongoing-days", "365", "--json"])
