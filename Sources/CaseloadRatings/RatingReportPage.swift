@@ -235,7 +235,8 @@ extension RatingReport {
             document.body.appendChild(pre);
           }
 
-          var hash = decodeURIComponent(location.hash.slice(1));
+          var hash = location.hash.slice(1);
+          try { hash = decodeURIComponent(hash); } catch (e) { /* a malformed link: read it as it is */ }
           if (hash.indexOf("selftest") === 0) selftest(hash.slice("selftest=".length));
           else if (hash.indexOf("therapist=") === 0 && byId.has(hash.slice(10))) pin(hash.slice(10));
         })();
