@@ -62,7 +62,17 @@ public struct RatingsResult: Sendable {
 /// Rankings under several rules compared, the first rule the reference.
 public struct ComparisonResult: Sendable {
     public var asOf: Timestamp
+    /// The `knownAt` asked for, if any.
+    public var knownAt: Timestamp?
     public var comparison: RatingComparison
+
+    /// The comparison as one self-contained HTML page (``RatingReport``),
+    /// whose `caseload explain` commands name `database` (as `--db` takes
+    /// it). The CLI's `compare --html` and the service's `GET /v1/compare`
+    /// both write it here, so the two pages are the same.
+    public func html(database: String) -> String {
+        RatingReport.html(comparison, explain: RatingReport.ExplainContext(database: database, knownAt: knownAt))
+    }
 }
 
 /// Which figure of which therapist to take apart.
@@ -70,9 +80,16 @@ public struct ExplainRequest: Sendable, Hashable {
     public var therapist: String
     public var metric: Metric
     public var statistics: StatisticsRequest
+    /// The window of ongoing therapy for the therapist's clients listed
+    /// with the figure (a session held or booked in this many days).
+    public var ongoingWithinDays: Int
 
-    public init(therapist: String, metric: Metric, statistics: StatisticsRequest = StatisticsRequest()) {
+    public init(
+        therapist: String, metric: Metric, statistics: StatisticsRequest = StatisticsRequest(),
+        ongoingWithinDays: Int = OngoingTherapy.defaultWithinDays
+    ) {
         (self.therapist, self.metric, self.statistics) = (therapist, metric, statistics)
+        self.ongoingWithinDays = ongoingWithinDays
     }
 }
 
@@ -156,18 +173,22 @@ extension Marketplace {
         let (facts, asOf) = try await facts(time, progress: progress)
         var results = try RatingEngine.rate(rules, source: FactsStatisticsSource(facts: facts, asOf: asOf), asOf: asOf)
         analysis.apply(to: &results, facts: facts, asOf: asOf)
-        return ComparisonResult(asOf: asOf, comparison: RatingComparison.compare(results))
+        return ComparisonResult(asOf: asOf, knownAt: time.knownAt, comparison: RatingComparison.compare(results))
     }
 
     /// One figure of one therapist taken apart, case by case.
     public func explain(
         _ request: ExplainRequest, progress: StatisticsProjection.Progress? = nil
     ) async throws -> MetricExplanation {
+        if request.ongoingWithinDays < 1 {
+            throw ApplicationError(
+                .invalidArgument, "ongoing therapy needs a window of 1 day or more, not \(request.ongoingWithinDays)")
+        }
         let time = request.statistics.time
         let (facts, asOf) = try await facts(time, progress: progress)
         return try await Audit(store: store).explain(
             metric: request.metric, therapistId: request.therapist, window: request.statistics.window, asOf: asOf,
-            facts: facts, knownAt: time.knownAt)
+            facts: facts, knownAt: time.knownAt, ongoingWithinDays: request.ongoingWithinDays)
     }
 
     /// Rebuilds every projection from position 0.

@@ -232,12 +232,16 @@ extension Audit {
     ///   - facts: the statistics' facts, usually ``StatisticsProjection/current(progress:)``.
     ///   - knownAt: when the facts were built as the log knew them at that
     ///     time; the log's details are then read as known at that time too.
+    ///   - ongoingWithinDays: the window of ongoing therapy for the list of
+    ///     the therapist's clients in it (as `ratings --ongoing-days`).
     public func explain(
         metric: Metric, therapistId: String, window: StatisticsWindow = StatisticsWindow(), asOf: Timestamp? = nil,
-        facts: MarketplaceFacts, knownAt: Timestamp? = nil
+        facts: MarketplaceFacts, knownAt: Timestamp? = nil, ongoingWithinDays: Int = OngoingTherapy.defaultWithinDays
     ) async throws -> MetricExplanation {
-        try await explainer(therapistId: therapistId, window: window, asOf: asOf, facts: facts, knownAt: knownAt)
-            .explain(metric)
+        try await explainer(
+            therapistId: therapistId, window: window, asOf: asOf, facts: facts, knownAt: knownAt,
+            ongoingWithinDays: ongoingWithinDays
+        ).explain(metric)
     }
 
     /// An explainer for every figure of one therapist, with the log's
@@ -245,7 +249,7 @@ extension Audit {
     /// a refusal — read from those cases' streams only.
     public func explainer(
         therapistId: String, window: StatisticsWindow = StatisticsWindow(), asOf: Timestamp? = nil,
-        facts: MarketplaceFacts, knownAt: Timestamp? = nil
+        facts: MarketplaceFacts, knownAt: Timestamp? = nil, ongoingWithinDays: Int = OngoingTherapy.defaultWithinDays
     ) async throws -> StatisticsExplainer {
         let asOf = asOf ?? facts.latestOccurredAt
         let eventful = facts.cases.filter {
@@ -259,6 +263,8 @@ extension Audit {
             }
             records[caseId] = try CaseRecord(caseId: caseId, events: known)
         }
-        return try StatisticsExplainer(facts: facts, therapistId: therapistId, window: window, asOf: asOf, records: records)
+        return try StatisticsExplainer(
+            facts: facts, therapistId: therapistId, window: window, asOf: asOf, records: records,
+            ongoingWithinDays: ongoingWithinDays)
     }
 }

@@ -128,6 +128,10 @@ struct ExplainCommand: AsyncParsableCommand {
             The parts add up to the value: a count's or a sum's case contributions sum to it; a rate's numerator \
             parts sum to its numerator and its denominator parts to its denominator. Profile views are listed per day.
 
+            Then the therapist's clients in ongoing therapy (a converted case, not refused or ended, with a \
+            session held or booked in the last --ongoing-days days, as `ratings` and `compare` count them): \
+            whom a platform delisting the therapist would tell to leave.
+
             Figures: \(StatisticsExplainer.metricNames.joined(separator: ", ")).
 
             Examples:
@@ -135,6 +139,8 @@ struct ExplainCommand: AsyncParsableCommand {
                   --metric conversionToFirstSession --days 90
               caseload explain --db demo.sqlite --therapist t0049 \\
                   --metric returnRate --as-of 2024-06-01 --json
+              caseload explain --db demo.sqlite --therapist t0049 \\
+                  --metric sessionsPerClient --ongoing-days 60
             """)
 
     @OptionGroup var store: ReadOptions
@@ -144,6 +150,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @Option(help: "Only the last N days up to the as-of date (default: all history).") var days: Int?
     @Flag(name: .customLong("no-exclusions"), help: "Count excluded chats as ordinary inquiries.") var ignoreExclusions = false
     @Flag(name: .customLong("no-refusals"), help: "Count refused cases in retention.") var ignoreRefusals = false
+    @OptionGroup var ongoing: OngoingOptions
     @Flag var format: TableOrJSON = .table
 
     func validate() throws {
@@ -164,7 +171,8 @@ struct ExplainCommand: AsyncParsableCommand {
         let request = ExplainRequest(
             therapist: therapist, metric: try figure(),
             statistics: StatisticsRequest(
-                time: try time.reportTime(), days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals))
+                time: try time.reportTime(), days: days, honourExclusions: !ignoreExclusions, honourRefusals: !ignoreRefusals),
+            ongoingWithinDays: ongoing.ongoingDays)
         let progress = Progress(label: "replayed")
         let explanation = try await withApplication(store.configuration) { app in
             defer { progress.finish() }

@@ -13,13 +13,23 @@ func loadRules(_ names: [String]) throws -> [RatingRule] {
     }
 }
 
-/// What a rating means for people: clients in ongoing therapy and P(basement).
-struct AnalysisOptions: ParsableArguments {
+/// `--ongoing-days`: the window of ongoing therapy (the harm's), shared by
+/// `ratings`, `compare` and `explain`.
+struct OngoingOptions: ParsableArguments {
     @Option(
         name: .customLong("ongoing-days"),
         help: ArgumentHelp(
             "A client is in ongoing therapy with a session held or booked in this many days.", valueName: "days"))
     var ongoingDays = OngoingTherapy.defaultWithinDays
+
+    func validate() throws {
+        if ongoingDays < 1 { throw ValidationError("--ongoing-days is 1 or more, not \(ongoingDays)") }
+    }
+}
+
+/// What a rating means for people: clients in ongoing therapy and P(basement).
+struct AnalysisOptions: ParsableArguments {
+    @OptionGroup var ongoing: OngoingOptions
 
     @Option(help: ArgumentHelp("Bootstrap draws for P(basement); 0 skips it.", valueName: "n"))
     var draws = BasementBootstrap.defaultDraws
@@ -28,11 +38,10 @@ struct AnalysisOptions: ParsableArguments {
     var seed = BasementBootstrap.defaultSeed
 
     func validate() throws {
-        if ongoingDays < 1 { throw ValidationError("--ongoing-days is 1 or more, not \(ongoingDays)") }
         if draws < 0 { throw ValidationError("--draws is 0 or more, not \(draws)") }
     }
 
-    var analysis: RatingAnalysis { RatingAnalysis(ongoingWithinDays: ongoingDays, draws: draws, seed: seed) }
+    var analysis: RatingAnalysis { RatingAnalysis(ongoingWithinDays: ongoing.ongoingDays, draws: draws, seed: seed) }
 }
 
 /// How sure a basement is, in words: who is there by chance, who with confidence.
@@ -123,7 +132,7 @@ struct CompareCommand: AsyncParsableCommand {
     @OptionGroup var time: TimeOptions
     @OptionGroup var analysis: AnalysisOptions
     @Option(help: "A rule (built-in name or file); give two or more.") var rules: [String]
-    @Option(help: "Also write a self-contained HTML page (a slopegraph of rank shifts and the basement table).")
+    @Option(help: "Also write a self-contained HTML page: the harm, a slopegraph of rank shifts, each therapist's figures.")
     var html: String?
     @Flag var format: OutputFormat = .table
 
@@ -136,14 +145,15 @@ struct CompareCommand: AsyncParsableCommand {
         let time = try time.reportTime()
         let analysis = analysis.analysis
         let progress = Progress(label: "replayed")
-        let result = try await withApplication(store.configuration) { app in
+        let configuration = store.configuration
+        let result = try await withApplication(configuration) { app in
             defer { progress.finish() }
             return try await app.compare(loaded, time: time, analysis: analysis) { progress.update($0, $1) }
         }
         let comparison = result.comparison
         if let html {
             do {
-                try RatingReport.html(comparison).write(toFile: html, atomically: true, encoding: .utf8)
+                try result.html(database: configuration.store.description).write(toFile: html, atomically: true, encoding: .utf8)
             } catch {
                 Console.error("cannot write \(html): \(error.localizedDescription)")
                 throw ExitCode(1)

@@ -302,7 +302,7 @@ struct Routes: Sendable {
         if request.headers[.accept]?.contains("text/html") ?? false {
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: RatingReport.html(result.comparison))))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: result.html(database: marketplace.configuration.store.description))))
         }
         return Self.json(Array(result.comparison.json().utf8))
     }

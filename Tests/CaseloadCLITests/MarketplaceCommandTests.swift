@@ -102,6 +102,14 @@ let marketplaceLines: [String] = [
         #expect(compare.stdout.contains("has no basement: it tells no client to leave"))
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg"))
+        #expect(page.contains(#""head":"caseload explain --db "#), "the page's commands name the log")
+
+        // explain lists the clients in ongoing therapy over the window ratings and compare use.
+        let window = try CLI.run(["explain", "--db", db, "--therapist", "t1", "--metric", "inquiries", "--ongoing-days", "365", "--json"])
+        #expect(window.status == 0, "\(window.stderr)")
+        #expect(window.stdout.contains(#""ongoingWithinDays":365"#))
+        let noWindow = try CLI.run(["explain", "--db", db, "--therapist", "t1", "--metric", "inquiries", "--ongoing-days", "0"])
+        #expect(noWindow.status == 64 && noWindow.stderr.contains("--ongoing-days"), "\(noWindow.stderr)")
 
         let badRule = scratch.path("bad.yaml")
         try Data("name: broken\nmetrics:\n  conversion: {statistic: conversionToFirstSession}\nscore: conversion +\n".utf8).write(to: URL(fileURLWithPath: badRule))

@@ -229,6 +229,9 @@ struct ServerTests {
                 headers: [.accept: "text/html"])
             #expect(compared.status == .ok, "\(compared.text.prefix(300))")
             #expect(compared.headers[.contentType]?.hasPrefix("text/html") == true)
+            // The page `compare --html` writes: the harm first, the explain commands naming the service's log.
+            #expect(compared.text.contains("<section id=\"harm\" data-rules=\"2\">"), "\(compared.text.prefix(600))")
+            #expect(compared.text.contains(#""head":"caseload explain --db "#))
 
             let explained = try await client.send(
                 .get, "/v1/explain?therapist=t1&metric=inquiries", as: .support, in: server)
