@@ -203,6 +203,15 @@ extension Timestamp {
     /// (`-290308-12-21T19:59:05.224192Z` for Int64.min, `+10000-01-01T00:00:00Z`), so that
     /// every Int64 has a text.
     public var iso8601: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        writeISO8601(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``iso8601``'s bytes to `out` (a JSON writer's buffer), with no
+    /// intermediate string.
+    public func writeISO8601(into out: inout [UInt8]) {
         let micros = microsecondsSinceEpoch
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
@@ -217,18 +226,21 @@ extension Timestamp {
             days -= 1
         }
         let (year, month, day) = civilFromDays(days)
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
         /// `value` (≥ 0) in at least `width` digits.
         func put(_ value: Int64, _ width: Int) {
-            var digits: [UInt8] = []
+            var count = 1
+            var bound: Int64 = 10
+            while count < 19, value >= bound { count += 1; bound &*= 10 }
+            let digits = max(count, width)
+            let end = out.count + digits
+            out.append(contentsOf: repeatElement(0x30, count: digits))
             var rest = value
+            var index = end - 1
             repeat {
-                digits.append(0x30 + UInt8(rest % 10))
+                out[index] = 0x30 + UInt8(rest % 10)
                 rest /= 10
+                index -= 1
             } while rest > 0
-            if digits.count < width { out.append(contentsOf: repeatElement(0x30, count: width - digits.count)) }
-            out.append(contentsOf: digits.reversed())
         }
         if (0...9999).contains(year) {
             put(year, 4)
@@ -247,7 +259,6 @@ extension Timestamp {
             if fraction % 1000 == 0 { put(fraction / 1000, 3) } else { put(fraction, 6) }
         }
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -7,18 +7,18 @@ extension RecordedEvent {
     public func writeJSON(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("position"); writer.int(position)
-        writer.key("eventId"); writer.string(id.uuidString.lowercased())
+        writer.key("eventId"); writer.uuid(id)
         writer.key("stream"); writer.string(stream.rawValue)
         writer.key("streamVersion"); writer.int(streamVersion)
         writer.key("type"); writer.string(type)
         writer.key("schemaVersion"); writer.int(schemaVersion)
-        writer.key("occurredAt"); writer.string(metadata.occurredAt.iso8601)
-        writer.key("recordedAt"); writer.string(metadata.recordedAt.iso8601)
+        writer.key("occurredAt"); writer.timestamp(metadata.occurredAt)
+        writer.key("recordedAt"); writer.timestamp(metadata.recordedAt)
         writer.key("actor"); writer.string(metadata.actor)
-        writer.key("correlationId"); writer.optionalString(metadata.correlationID?.uuidString.lowercased())
-        writer.key("causationId"); writer.optionalString(metadata.causationID?.uuidString.lowercased())
+        writer.key("correlationId"); if let id = metadata.correlationID { writer.uuid(id) } else { writer.null() }
+        writer.key("causationId"); if let id = metadata.causationID { writer.uuid(id) } else { writer.null() }
         writer.key("data"); writer.raw(payload.bytes)
-        writer.key("hash"); writer.string(hash.hex)
+        writer.key("hash"); writer.hexString(hash.bytes)
         writer.endObject()
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import CaseloadCoding
 import Testing
 
@@ -201,6 +202,46 @@ import Testing
         writer.endObject()
         #expect(writer.text == #"{"a":"quote \" slash \\ newline \n control \u0001","b":[-7,0,true,null],"c":2.5,"d":null,"e":{}}"#)
         #expect((try? JSONScanner.validateObject(writer.bytes)) != nil)
+    }
+
+    /// The writers that work in place (the feed's and the log's hot path)
+    /// write exactly what the string forms would: escapes at the start, the
+    /// end and side by side, every UUID digit, times in every form.
+    @Test func inPlaceWritersMatchTheStringForms() throws {
+        for text in ["", "plain", "\"", "\\\"\n", "\u{1F}x\u{00}", "end\\", "ünïcödé \t tab", String(repeating: "a\"", count: 300)] {
+            var fast = JSONWriter()
+            fast.string(text)
+            var expected = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": expected += "\\\""
+                case "\\": expected += "\\\\"
+                case "\n": expected += "\\n"
+                case "\r": expected += "\\r"
+                case "\t": expected += "\\t"
+                case _ where scalar.value < 0x20: expected += String(format: "\\u%04x", scalar.value)
+                default: expected.unicodeScalars.append(scalar)
+                }
+            }
+            expected += "\""
+            #expect(fast.text == expected)
+        }
+        for _ in 0..<50 {
+            let id = UUID()
+            var writer = JSONWriter()
+            writer.uuid(id)
+            #expect(writer.text == "\"\(id.uuidString.lowercased())\"")
+        }
+        let times: [Int64] = [0, 1, 999, 1_000, 1_700_000_000_123_000, 1_700_000_000_123_456, -1, Int64.min, Int64.max, 253_402_300_799_999_999]
+        for micros in times {
+            let time = Timestamp(microsecondsSinceEpoch: micros)
+            var writer = JSONWriter()
+            writer.timestamp(time)
+            #expect(writer.text == "\"\(time.iso8601)\"")
+        }
+        var hex = JSONWriter()
+        hex.hexString([0x00, 0x0f, 0xa0, 0xff])
+        #expect(hex.text == "\"000fa0ff\"")
     }
 
     @Test func int64ExtremesRoundTrip() throws {
