@@ -140,6 +140,14 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Embeds bytes that already are one JSON value (the specialised form:
+    /// a stored payload copied whole).
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     /// Quotes `value`, escaping what JSON requires. Runs of bytes that need
     /// no escape (nearly all of them) are copied whole.
     @usableFromInline
@@ -170,20 +178,22 @@ public struct JSONWriter: Sendable {
         case 0x09: bytes.append(UInt8(ascii: "t"))
         default:
             bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-            bytes.append(Self.hexDigits[Int(byte >> 4)])
-            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            bytes.append(Self.hexDigit(byte >> 4))
+            bytes.append(Self.hexDigit(byte & 0x0F))
         }
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// The lowercase hex digit of a nibble (0–15).
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// `bytes` as one string of lowercase hex digits (a hash), written in place.
-    public mutating func hexString(_ raw: some Sequence<UInt8>) {
+    public mutating func hexString(_ raw: UnsafeRawBufferPointer) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         for byte in raw {
-            bytes.append(Self.hexDigits[Int(byte >> 4)])
-            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            bytes.append(Self.hexDigit(byte >> 4))
+            bytes.append(Self.hexDigit(byte & 0x0F))
         }
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
@@ -196,8 +206,8 @@ public struct JSONWriter: Sendable {
         withUnsafeBytes(of: id.uuid) { raw in
             for (index, byte) in raw.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                bytes.append(Self.hexDigit(byte >> 4))
+                bytes.append(Self.hexDigit(byte & 0x0F))
             }
         }
         bytes.append(UInt8(ascii: "\""))

@@ -18,7 +18,7 @@ extension RecordedEvent {
         writer.key("correlationId"); if let id = metadata.correlationID { writer.uuid(id) } else { writer.null() }
         writer.key("causationId"); if let id = metadata.causationID { writer.uuid(id) } else { writer.null() }
         writer.key("data"); writer.raw(payload.bytes)
-        writer.key("hash"); writer.hexString(hash.bytes)
+        writer.key("hash"); withUnsafeBytes(of: hash.words) { writer.hexString($0) }
         writer.endObject()
     }
 }

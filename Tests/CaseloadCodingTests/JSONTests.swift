@@ -240,7 +240,7 @@ import Testing
             #expect(writer.text == "\"\(time.iso8601)\"")
         }
         var hex = JSONWriter()
-        hex.hexString([0x00, 0x0f, 0xa0, 0xff])
+        [UInt8]([0x00, 0x0f, 0xa0, 0xff]).withUnsafeBytes { hex.hexString($0) }
         #expect(hex.text == "\"000fa0ff\"")
     }
 
