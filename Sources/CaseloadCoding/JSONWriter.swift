@@ -59,7 +59,10 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
-    /// Writes a member key that is not known at compile time.
+    /// Writes a member key that is not known at compile time. Disfavoured,
+    /// so that a literal key takes the `StaticString` form (no escaping
+    /// scan: a literal key is written as it stands).
+    @_disfavoredOverload
     public mutating func key(_ key: String) {
         separate()
         appendQuoted(key)
