@@ -275,7 +275,7 @@ struct Routes: Sendable {
         _ = try context.require(Access.currentFigures, "read ratings")
         guard let name = request.uri.queryParameters.get("rules") else { throw Problem.missingParameter("rules") }
         let rule = try builtinRule(name)
-        let result = try await marketplace.ratings(under: rule, time: try reportTime(request))
+        let result = try await marketplace.ratings(under: rule, time: try reportTime(request), analysis: try analysis(request))
         return Self.json(Array(result.ratings.json().utf8))
     }
 
@@ -287,7 +287,7 @@ struct Routes: Sendable {
         let format: RuleFormat? =
             contentType.contains("json") ? .json : contentType.contains("yaml") ? .yaml : contentType.contains("toml") ? .toml : nil
         let rule = try RatingRule.parse(text, format: format, file: "request body")
-        let result = try await marketplace.ratings(under: rule, time: try reportTime(request))
+        let result = try await marketplace.ratings(under: rule, time: try reportTime(request), analysis: try analysis(request))
         return Self.json(Array(result.ratings.json().utf8))
     }
 
@@ -298,7 +298,7 @@ struct Routes: Sendable {
             throw Problem.invalidParameter("rules", "needs two or more built-in rule names (rules=A&rules=B), \(names.count) given")
         }
         let rules = try names.map(builtinRule)
-        let result = try await marketplace.compare(rules, time: try reportTime(request))
+        let result = try await marketplace.compare(rules, time: try reportTime(request), analysis: try analysis(request))
         if request.headers[.accept]?.contains("text/html") ?? false {
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
@@ -315,7 +315,9 @@ struct Routes: Sendable {
             throw Problem.invalidParameter("metric", "'\(name)' is not a figure; choose one of \(StatisticsExplainer.metricNames.joined(separator: ", "))")
         }
         let explanation = try await marketplace.explain(
-            ExplainRequest(therapist: therapist, metric: metric, statistics: try statisticsRequest(request)))
+            ExplainRequest(
+                therapist: therapist, metric: metric, statistics: try statisticsRequest(request),
+                ongoingWithinDays: try ongoingDays(request)))
         return Self.json(Array(AuditReport.json(explanation).utf8))
     }
 
@@ -422,6 +424,20 @@ struct Routes: Sendable {
 
     func reportTime(_ request: Request) throws -> ReportTime {
         ReportTime(asOf: try time(request, "asOf"), knownAt: try time(request, "knownAt"))
+    }
+
+    /// `ongoingDays`: the window of ongoing therapy (the harm's), as `--ongoing-days`.
+    func ongoingDays(_ request: Request) throws -> Int {
+        Int(try integer(request, "ongoingDays", minimum: 1, maximum: 36_500) ?? Int64(OngoingTherapy.defaultWithinDays))
+    }
+
+    /// What a rating means for people: `ongoingDays`, and the bootstrap's
+    /// `draws` (0 skips it; at most 2,000 on a server) and `seed`.
+    func analysis(_ request: Request) throws -> RatingAnalysis {
+        RatingAnalysis(
+            ongoingWithinDays: try ongoingDays(request),
+            draws: Int(try integer(request, "draws", minimum: 0, maximum: 2_000) ?? Int64(BasementBootstrap.defaultDraws)),
+            seed: UInt64(try integer(request, "seed", minimum: 0) ?? Int64(BasementBootstrap.defaultSeed)))
     }
 
     func statisticsRequest(_ request: Request) throws -> StatisticsRequest {

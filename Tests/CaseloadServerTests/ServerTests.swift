@@ -220,6 +220,22 @@ struct ServerTests {
 
             let ratings = try await client.send(.get, "/v1/ratings?rules=platform-standard", as: .analyst, in: server)
             #expect(ratings.status == .ok, "\(ratings.text)")
+            // The harm's window and the bootstrap, as `--ongoing-days`, `--draws` and `--seed`.
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(ratings.text.utf8)) as? [[String: Any]])
+            #expect(rows.first?["pBasement"] is NSNumber, "\(ratings.text.prefix(400))")
+            let unbooted = try await client.send(.get, "/v1/ratings?rules=platform-standard&draws=0", as: .analyst, in: server)
+            let unbootedRows = try #require(try JSONSerialization.jsonObject(with: Data(unbooted.text.utf8)) as? [[String: Any]])
+            #expect(unbootedRows.first?["pBasement"] is NSNull, "\(unbooted.text.prefix(400))")
+            for (query, days, draws) in [("", 30, 200), ("&ongoingDays=60&draws=0", 60, nil), ("&draws=50&seed=7", 30, 50)] as [(String, Int, Int?)] {
+                let compared = try await client.send(
+                    .get, "/v1/compare?rules=platform-standard&rules=fair\(query)", as: .analyst, in: server)
+                let first = try #require((compared.object["rules"] as? [[String: Any]])?.first, "\(compared.text.prefix(400))")
+                #expect((first["harm"] as? [String: Any])?["withinDays"] as? Int == days, "\(query): \(compared.text.prefix(600))")
+                #expect((first["basementOdds"] as? [String: Any])?["draws"] as? Int == draws, "\(query): \(compared.text.prefix(600))")
+            }
+            let tooMany = try await client.send(.get, "/v1/ratings?rules=fair&draws=100000", as: .analyst, in: server)
+            #expect(tooMany.status == .badRequest)
+            #expect(tooMany.object["field"] as? String == "draws")
             let noRule = try await client.send(.get, "/v1/ratings?rules=/etc/passwd", as: .analyst, in: server)
             #expect(noRule.status == .notFound)
             #expect(noRule.object["code"] as? String == "ruleNotFound")
@@ -236,6 +252,14 @@ struct ServerTests {
             let explained = try await client.send(
                 .get, "/v1/explain?therapist=t1&metric=inquiries", as: .support, in: server)
             #expect(explained.status == .ok, "\(explained.text)")
+            #expect(explained.object["ongoingWithinDays"] as? Int == 30)
+            let explainedWider = try await client.send(
+                .get, "/v1/explain?therapist=t1&metric=inquiries&ongoingDays=90", as: .support, in: server)
+            #expect(explainedWider.object["ongoingWithinDays"] as? Int == 90, "\(explainedWider.text.prefix(400))")
+            let noWindow = try await client.send(
+                .get, "/v1/explain?therapist=t1&metric=inquiries&ongoingDays=0", as: .support, in: server)
+            #expect(noWindow.status == .badRequest)
+            #expect(noWindow.object["field"] as? String == "ongoingDays")
             let badMetric = try await client.send(.get, "/v1/explain?therapist=t1&metric=charm", as: .analyst, in: server)
             #expect(badMetric.status == .badRequest)
             #expect(badMetric.object["field"] as? String == "metric")
