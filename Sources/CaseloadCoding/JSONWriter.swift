@@ -192,26 +192,23 @@ public struct JSONWriter: Sendable {
 
     /// `bytes` as one string of lowercase hex digits (a hash), written in place.
     public mutating func hexString(_ raw: UnsafeRawBufferPointer) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        for byte in raw {
-            bytes.append(Self.hexDigit(byte >> 4))
-            bytes.append(Self.hexDigit(byte & 0x0F))
-        }
-        bytes.append(UInt8(ascii: "\""))
-        needsComma = true
+        quotedHex(raw, dashesBefore: 0)
     }
 
     /// A UUID as its lowercase text (`uuidString.lowercased()`), written in place.
     public mutating func uuid(_ id: UUID) {
+        withUnsafeBytes(of: id.uuid) { quotedHex($0, dashesBefore: 1 << 4 | 1 << 6 | 1 << 8 | 1 << 10) }
+    }
+
+    /// `raw` in lowercase hex, quoted, with a dash before each byte offset
+    /// whose bit is set in `dashes` (offsets below 64).
+    private mutating func quotedHex(_ raw: UnsafeRawBufferPointer, dashesBefore dashes: UInt64) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        withUnsafeBytes(of: id.uuid) { raw in
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(Self.hexDigit(byte >> 4))
-                bytes.append(Self.hexDigit(byte & 0x0F))
-            }
+        for (index, byte) in raw.enumerated() {
+            if index < 64, dashes & (1 << UInt64(index)) != 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(Self.hexDigit(byte >> 4))
+            bytes.append(Self.hexDigit(byte & 0x0F))
         }
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
