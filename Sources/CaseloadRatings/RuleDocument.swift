@@ -311,6 +311,16 @@ enum RuleDocumentReader {
     // MARK: TOML
 
     static func readTOML(_ text: String, file: String?) throws -> RuleNode {
+        // toml++ asserts (aborting the process in a debug build) on some raw
+        // control characters, e.g. `[\u{0C}]`; TOML allows none of them
+        // anywhere (only tab, LF and CRLF), so none reaches it.
+        if let found = forbiddenTOMLControl(text) {
+            let hex = String(found.byte, radix: 16, uppercase: true)
+            throw RatingRuleError(
+                .syntax,
+                "not valid TOML: the control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) is not allowed (only tab and line ends are; write others escaped, inside a string)",
+                file: file, line: found.line, column: found.column)
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -322,6 +332,32 @@ enum RuleDocumentReader {
         // TOMLKit keeps no source positions: find them in the text.
         let positions = TOMLLocator.locate(text)
         return tomlNode(table, path: [], positions: positions, inherited: SourcePosition(line: 1, column: 1))
+    }
+
+    /// The first raw control character TOML does not allow (any but tab, LF,
+    /// and CR before LF), with its line and column (in characters), or nil.
+    static func forbiddenTOMLControl(_ text: String) -> (byte: UInt8, line: Int, column: Int)? {
+        let bytes = Array(text.utf8)
+        var line = 1
+        var column = 0
+        for (index, byte) in bytes.enumerated() {
+            // Continuation bytes of a multi-byte character add no column.
+            if byte & 0xC0 != 0x80 { column += 1 }
+            switch byte {
+            case 0x0A:
+                line += 1
+                column = 0
+            case 0x09:
+                continue
+            case 0x0D where index + 1 < bytes.count && bytes[index + 1] == 0x0A:
+                continue
+            case 0x00..<0x20, 0x7F:
+                return (byte, line, column)
+            default:
+                continue
+            }
+        }
+        return nil
     }
 
     private static func tomlNode(
