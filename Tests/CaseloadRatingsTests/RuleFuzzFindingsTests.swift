@@ -43,4 +43,47 @@ import Testing
         let rule = try RatingRule.parse(text, format: .toml)
         #expect(rule.name == "x\u{0C}")
     }
+
+    /// Found by the fuzzer next: toml++ fails the same assertion when a table
+    /// header's key starts with anything but an ASCII bare-key character or
+    /// a quote (`[ф]` — a Cyrillic key, as an analyst might type it — `[€]`,
+    /// `[` at the end of a line). Each is refused with its position.
+    @Test(arguments: [
+        ("[ф]\n", 1, 2, "ф"), ("[ ф]\n", 1, 3, "ф"), ("[\tф]\n", 1, 3, "ф"), ("  [ф]\n", 1, 4, "ф"),
+        ("[[ ф]]\n", 1, 4, "ф"), ("[€]\n", 1, 2, "€"), ("[\u{FFFD}]\n", 1, 2, "\u{FFFD}"), ("[😀]\n", 1, 2, "😀"),
+        ("name = \"x\"\n\n[\n", 3, 2, "the end of the line"), ("[metrics.a]\nstatistic = \"returnRate\"\n[·]\n", 3, 2, "·"),
+    ])
+    func aTableHeaderWhoseKeyStartsWithAnUnquotedCharacterIsRefused(text: String, line: Int, column: Int, shown: String) {
+        let error = #expect(throws: RatingRuleError.self, "\(text)") { try RatingRule.parse(text, format: .toml) }
+        #expect(error?.code == .syntax, "\(text)")
+        #expect(error?.line == line && error?.column == column, "\(text): \(String(describing: error))")
+        #expect(error?.message.contains("starts with '\(shown)'") == true, "\(String(describing: error))")
+    }
+
+    /// A `[` that starts a line but opens no table header is not judged as one.
+    @Test func bracketsInStringsArraysAndCommentsAreNotHeaders() throws {
+        let text = #"""
+            name = "x"
+            description = """
+            [Черновик] a draft, with "quotes" and \" escapes
+            [€ and more]"""
+            source = '''
+            [ф]'''
+            score = "a"  # [ф] in a comment
+            # [ф]
+            [metrics.a]
+            statistic = "returnRate"
+            """#
+        let rule = try RatingRule.parse(text, format: .toml)
+        #expect(rule.description.hasPrefix("[Черновик]"))
+        #expect(rule.source == "[ф]")
+        // A quoted key reaches the rule's decoder, which names it.
+        let error = #expect(throws: RatingRuleError.self) { try RatingRule.parse("[\"ф\"]\n", format: .toml) }
+        #expect(error?.code == .unknownKey)
+        // Arrays whose lines start with '[' are values, not headers.
+        let nested = #expect(throws: RatingRuleError.self) {
+            try RatingRule.parse("a = [\n  [ \"ф\" ],\n  [\n  1]\n]\n", format: .toml)
+        }
+        #expect(nested?.code == .unknownKey)
+    }
 }
