@@ -221,3 +221,15 @@ let package = Package(
             swiftSettings: strict),
     ]
 )
+
+// The libFuzzer harnesses (Scripts/fuzz), declared only when CASELOAD_FUZZ is
+// set: they link libFuzzer's own `main` (-sanitize=fuzzer) and so cannot be
+// built by a plain `swift build`, which must not pay for them either.
+if Context.environment["CASELOAD_FUZZ"] != nil {
+    package.products.append(.executable(name: "caseload-fuzz", targets: ["CaseloadFuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "CaseloadFuzz",
+            dependencies: ["CaseloadApplication", "CaseloadCoding", "CaseloadDomain", "EventStore", "EventStoreTesting"],
+            swiftSettings: strict))
+}

@@ -29,17 +29,23 @@ public struct ImportSummary: Sendable, Hashable {
 public struct ImportError: Error, Sendable, CustomStringConvertible {
     /// 1-based line number in the file.
     public var line: Int
+    /// The last line of a range that failed together (the lines being
+    /// written or committed when the store failed), nil for one line.
+    public var lastLine: Int?
     public var message: String
     /// What stopped the import at this line, if another error did.
     public var underlying: (any Error)?
 
-    public init(line: Int, message: String, underlying: (any Error)? = nil) {
+    public init(line: Int, lastLine: Int? = nil, message: String, underlying: (any Error)? = nil) {
         self.line = line
+        self.lastLine = lastLine == line ? nil : lastLine
         self.message = message
         self.underlying = underlying
     }
 
-    public var description: String { "line \(line): \(message)" }
+    public var description: String {
+        if let lastLine { "lines \(line)–\(lastLine): \(message)" } else { "line \(line): \(message)" }
+    }
 }
 
 /// Imports JSON Lines of event envelopes through the marketplace's rules.
@@ -61,9 +67,26 @@ public enum Importer {
     ) async throws -> ImportSummary {
         let reader = try LineReader(path: path, maxLineBytes: maxLineBytes)
         let box = ReaderBox(reader: reader)
-        return try await store.withTransaction { transaction in
-            try run(box.reader, into: &transaction, batchSize: batchSize, progress: progress)
+        let judged = JudgedLines()
+        do {
+            return try await store.withTransaction { transaction in
+                let summary = try run(box.reader, into: &transaction, batchSize: batchSize, progress: progress)
+                judged.count = summary.lines
+                return summary
+            }
+        } catch {
+            // Every line passed and was written but the commit failed (a
+            // full disk, often): it concerns the whole file, not one line.
+            guard !(error is ImportError), judged.count > 0 else { throw error }
+            throw ImportError(
+                line: 1, lastLine: judged.count, message: "committing the import failed: \(error)", underlying: error)
         }
+    }
+
+    /// How many lines the transaction judged and wrote before it committed.
+    private final class JudgedLines: @unchecked Sendable {
+        // Written inside the transaction, read after `withTransaction` returned or threw.
+        var count = 0
     }
 
     /// The reader moves into the transaction's thread and is used only there.
@@ -82,6 +105,8 @@ public enum Importer {
         let greatestInLog = try transaction.greatestEventID()
         var pending: [StreamAppend] = []
         var pendingEvents = 0
+        // The lines whose events are pending: a failed write names them all.
+        var pendingLines: ClosedRange<Int>?
         let tx = transaction
         let load: MarketplaceState.Loader = { name in
             var events: [(CaseloadEvent, Timestamp)] = []
@@ -92,8 +117,16 @@ public enum Importer {
         }
 
         func flush(_ transaction: inout any EventStoreTransaction) throws {
-            guard !pending.isEmpty else { return }
-            let result = try transaction.append(pending)
+            guard !pending.isEmpty, let lines = pendingLines else { return }
+            let result: AppendResult
+            do {
+                result = try transaction.append(pending)
+            } catch {
+                throw ImportError(
+                    line: lines.lowerBound, lastLine: lines.upperBound, message: "writing these lines failed: \(error)",
+                    underlying: error)
+            }
+            pendingLines = nil
             summary.appended += result.events.count
             if summary.firstPosition == nil { summary.firstPosition = result.events.first?.position }
             summary.lastPosition = result.events.last?.position ?? summary.lastPosition
@@ -149,6 +182,7 @@ public enum Importer {
                         events: [new]))
                 }
                 pendingEvents += 1
+                pendingLines = (pendingLines?.lowerBound ?? number)...number
                 if pendingEvents >= batchSize { try flush(&transaction) }
             } catch let error as ImportError {
                 throw error
@@ -160,11 +194,7 @@ public enum Importer {
             if number % 10_000 == 0 { progress?(number, parser.bytesRead, reader.totalBytes) }
           }
         }
-        do {
-            try flush(&transaction)
-        } catch {
-            throw ImportError(line: summary.lines, message: "\(error)", underlying: error)
-        }
+        try flush(&transaction)
         progress?(summary.lines, parser.bytesRead, reader.totalBytes)
         return summary
     }

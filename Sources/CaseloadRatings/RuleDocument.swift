@@ -311,6 +311,25 @@ enum RuleDocumentReader {
     // MARK: TOML
 
     static func readTOML(_ text: String, file: String?) throws -> RuleNode {
+        // toml++ asserts (aborting the process in a debug build) on some raw
+        // control characters, e.g. `[\u{0C}]`; TOML allows none of them
+        // anywhere (only tab, LF and CRLF), so none reaches it.
+        if let found = forbiddenTOMLControl(text) {
+            let hex = String(found.byte, radix: 16, uppercase: true)
+            throw RatingRuleError(
+                .syntax,
+                "not valid TOML: the control character U+\(String(repeating: "0", count: 4 - hex.count) + hex) is not allowed (only tab and line ends are; write others escaped, inside a string)",
+                file: file, line: found.line, column: found.column)
+        }
+        // toml++ also asserts when a table header's first key character is
+        // neither a bare-key character nor a quote (`[ф]`, `[€]`, `[` at the
+        // end of a line): refuse those headers first.
+        if let found = unreadableTOMLHeader(text) {
+            throw RatingRuleError(
+                .syntax,
+                "not valid TOML: a table header's key starts with '\(found.character)'; a bare key is A–Z, a–z, 0–9, '_' and '-', anything else is quoted (\"…\")",
+                file: file, line: found.line, column: found.column)
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -322,6 +341,118 @@ enum RuleDocumentReader {
         // TOMLKit keeps no source positions: find them in the text.
         let positions = TOMLLocator.locate(text)
         return tomlNode(table, path: [], positions: positions, inherited: SourcePosition(line: 1, column: 1))
+    }
+
+    /// The first raw control character TOML does not allow (any but tab, LF,
+    /// and CR before LF), with its line and column (in characters), or nil.
+    static func forbiddenTOMLControl(_ text: String) -> (byte: UInt8, line: Int, column: Int)? {
+        let bytes = Array(text.utf8)
+        var line = 1
+        var column = 0
+        for (index, byte) in bytes.enumerated() {
+            // Continuation bytes of a multi-byte character add no column.
+            if byte & 0xC0 != 0x80 { column += 1 }
+            switch byte {
+            case 0x0A:
+                line += 1
+                column = 0
+            case 0x09:
+                continue
+            case 0x0D where index + 1 < bytes.count && bytes[index + 1] == 0x0A:
+                continue
+            case 0x00..<0x20, 0x7F:
+                return (byte, line, column)
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// The first table header (`[…]` or `[[…]]` starting a line outside any
+    /// string or array) whose key starts with something other than an ASCII
+    /// bare-key character, a quote or `]`, with its position; nil if none.
+    static func unreadableTOMLHeader(_ text: String) -> (character: String, line: Int, column: Int)? {
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        var line = 1
+        var lineStart = 0
+        var arrayDepth = 0
+        var atLineStart = true
+        func at(_ offset: Int) -> Unicode.Scalar? { index + offset < scalars.count ? scalars[index + offset] : nil }
+        func newline() {
+            line += 1
+            lineStart = index + 1
+            atLineStart = true
+        }
+        /// Skips a string opened by `quote` at `index`, multi-line when tripled.
+        func skipString(_ quote: Unicode.Scalar) {
+            let tripled = at(1) == quote && at(2) == quote
+            index += tripled ? 3 : 1
+            while index < scalars.count {
+                let scalar = scalars[index]
+                if quote == "\"" && scalar == "\\" {
+                    if at(1) == "\n" { index += 1; newline() }
+                    index += 2
+                    continue
+                }
+                if scalar == quote && (!tripled || (at(1) == quote && at(2) == quote)) {
+                    index += tripled ? 3 : 1
+                    // A closing """ may be followed by up to two more quotes of the content.
+                    while tripled, index < scalars.count, scalars[index] == quote { index += 1 }
+                    return
+                }
+                if scalar == "\n" {
+                    if !tripled { return }  // an unclosed one-line string: toml++ reports it
+                    newline()
+                }
+                index += 1
+            }
+        }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            switch scalar {
+            case " ", "\t", "\r":
+                index += 1
+                continue
+            case "\n":
+                newline()
+                index += 1
+                continue
+            case "#":
+                while index < scalars.count, scalars[index] != "\n" { index += 1 }
+                continue
+            case "\"", "'":
+                atLineStart = false
+                skipString(scalar)
+                continue
+            case "[" where atLineStart && arrayDepth == 0:
+                var key = index + 1
+                if key < scalars.count, scalars[key] == "[" { key += 1 }
+                while key < scalars.count, scalars[key] == " " || scalars[key] == "\t" { key += 1 }
+                let first = key < scalars.count ? scalars[key] : "\n"
+                let readable = first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first)
+                    || "_-\"']".unicodeScalars.contains(first))
+                guard readable else {
+                    let shown = first == "\n" ? "the end of the line" : String(first)
+                    return (shown, line, key - lineStart + 1)
+                }
+                // The rest of a header line holds no array or multi-line string.
+                while index < scalars.count, scalars[index] != "\n" {
+                    if scalars[index] == "\"" || scalars[index] == "'" { skipString(scalars[index]) } else { index += 1 }
+                }
+                continue
+            case "[":
+                arrayDepth += 1
+            case "]":
+                arrayDepth = max(0, arrayDepth - 1)
+            default:
+                break
+            }
+            atLineStart = false
+            index += 1
+        }
+        return nil
     }
 
     private static func tomlNode(

@@ -140,7 +140,7 @@ extension Problem {
                 error.underlying.map { Problem($0) }
                 ?? Problem.badRequest("invalidLine", error.message)
             if problem.status == .internalServerError { problem = Problem.badRequest("invalidLine", error.message) }
-            problem.detail = "line \(error.line): \(error.message) (nothing was imported)"
+            problem.detail = "\(error) (nothing was imported)"
             self = problem.with("line", Int64(error.line))
         default:
             self = Problem(.internalServerError, code: "internal", title: "The server failed", detail: "\(error)")
