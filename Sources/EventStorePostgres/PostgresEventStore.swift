@@ -187,7 +187,9 @@ public final class PostgresEventStore: EventStore {
     private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try checkOpen()
         do {
-            return try await client.query(query, logger: configuration.logger).collect()
+            return try await reading { [logger = configuration.logger] connection in
+                try await connection.query(query, logger: logger).collect()
+            }
         } catch {
             throw storeError(error, "cannot read from \(describe)")
         }
@@ -235,9 +237,10 @@ public final class PostgresEventStore: EventStore {
         try checkOpen()
         let sql = queries.log(query, columns: "position, type, schema_version, occurred_at, recorded_at, payload")
         do {
+            return try await reading { [logger = configuration.logger] connection in
             var mapped: [T] = []
             // Rows are mapped as they stream in, without keeping them all.
-            for try await row in try await client.query(sql, logger: configuration.logger) {
+            for try await row in try await connection.query(sql, logger: logger) {
                 let (position, type, schemaVersion, occurred, recorded, payload) =
                     try row.decode((Int64, String, Int32, Int64, Int64, ByteBuffer).self)
                 let value = try payload.withUnsafeReadableBytes { bytes in
@@ -249,6 +252,7 @@ public final class PostgresEventStore: EventStore {
                 if let value { mapped.append(value) }
             }
             return mapped
+            }
         } catch let error as PSQLError {
             throw storeError(error, "cannot read from \(describe)")
         }
@@ -268,18 +272,29 @@ public final class PostgresEventStore: EventStore {
     /// Walks the chain in one query whose rows stream in (no batch of the
     /// whole log in memory); a row that does not decode is the first bad position.
     public func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
-        var walker = ChainWalker(total: try await head().position, progress: progress)
+        let total = try await head().position
         do {
             let sql = PostgresQuery(
                 unsafeSQL: "SELECT \(Schema.eventColumns) FROM \(queries.schema.table("events")) WHERE position <= $1 ORDER BY position",
-                binds: { var binds = PostgresBindings(); binds.append(walker.total); return binds }())
-            for try await row in try await client.query(sql, logger: configuration.logger) {
-                if let broken = walker.check({ try row.recordedEvent() }) { return broken }
+                binds: { var binds = PostgresBindings(); binds.append(total); return binds }())
+            return try await reading { [logger = configuration.logger] connection in
+                var walker = ChainWalker(total: total, progress: progress)
+                for try await row in try await connection.query(sql, logger: logger) {
+                    if let broken = walker.check({ try row.recordedEvent() }) { return broken }
+                }
+                return walker.finish()
             }
         } catch let error as PSQLError {
             throw storeError(error, "cannot read from \(describe)")
         }
-        return walker.finish()
+    }
+
+    /// Runs `work` on a reader connection of the pool, failing it if the
+    /// connection is lost with a query unanswered (``untilClosed(_:_:_:)``).
+    private func reading<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { [describe] connection in
+            try await untilClosed(connection, describe) { try await work(connection) }
+        }
     }
 
     public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
