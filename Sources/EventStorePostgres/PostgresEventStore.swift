@@ -290,12 +290,40 @@ public final class PostgresEventStore: EventStore {
     }
 
     /// Runs `work` on a reader connection of the pool, failing it if the
-    /// connection is lost with a query unanswered (``untilClosed(_:_:_:)``).
+    /// connection is lost with a query unanswered (``untilClosed(_:_:_:)``),
+    /// and failing with `storageFailure` if no connection is had within
+    /// ``readerLeaseTimeout``: the pool waits for a connection without end,
+    /// so while PostgreSQL is down every read (and the service request
+    /// behind it) would hang instead of answering 503.
     private func reading<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { [describe] connection in
-            try await untilClosed(connection, describe) { try await work(connection) }
+        let leased = LeaseFlag()
+        let (client, describe, timeout) = (client, describe, Self.readerLeaseTimeout)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    leased.set()
+                    return try await untilClosed(connection, describe) { try await work(connection) }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                if !leased.isSet {
+                    throw EventStoreError(.storageFailure, "\(describe): no connection to the server within \(timeout) (is it running?)")
+                }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw EventStoreError(.storageFailure, "\(describe): the read ended without an answer")
         }
     }
+
+    /// How long a read waits for a connection of the pool.
+    static let readerLeaseTimeout: Duration = .seconds(10)
 
     public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
         try checkOpen()

@@ -104,3 +104,10 @@ private final class PendingAnswer<T: Sendable>: Sendable {
     let slot = Mutex<CheckedContinuation<T, any Error>?>(nil)
     func take() -> CheckedContinuation<T, any Error>? { slot.withLock { $0.take() } }
 }
+
+/// Set once a read has its connection (``PostgresEventStore/reading(_:)``).
+final class LeaseFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
