@@ -187,7 +187,9 @@ public final class PostgresEventStore: EventStore {
     private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try checkOpen()
         do {
-            return try await client.query(query, logger: configuration.logger).collect()
+            return try await reading { [logger = configuration.logger] connection in
+                try await connection.query(query, logger: logger).collect()
+            }
         } catch {
             throw storeError(error, "cannot read from \(describe)")
         }
@@ -235,9 +237,10 @@ public final class PostgresEventStore: EventStore {
         try checkOpen()
         let sql = queries.log(query, columns: "position, type, schema_version, occurred_at, recorded_at, payload")
         do {
+            return try await reading { [logger = configuration.logger] connection in
             var mapped: [T] = []
             // Rows are mapped as they stream in, without keeping them all.
-            for try await row in try await client.query(sql, logger: configuration.logger) {
+            for try await row in try await connection.query(sql, logger: logger) {
                 let (position, type, schemaVersion, occurred, recorded, payload) =
                     try row.decode((Int64, String, Int32, Int64, Int64, ByteBuffer).self)
                 let value = try payload.withUnsafeReadableBytes { bytes in
@@ -249,6 +252,7 @@ public final class PostgresEventStore: EventStore {
                 if let value { mapped.append(value) }
             }
             return mapped
+            }
         } catch let error as PSQLError {
             throw storeError(error, "cannot read from \(describe)")
         }
@@ -268,19 +272,58 @@ public final class PostgresEventStore: EventStore {
     /// Walks the chain in one query whose rows stream in (no batch of the
     /// whole log in memory); a row that does not decode is the first bad position.
     public func verify(progress: (@Sendable (Int64, Int64) -> Void)?) async throws -> ChainVerification {
-        var walker = ChainWalker(total: try await head().position, progress: progress)
+        let total = try await head().position
         do {
             let sql = PostgresQuery(
                 unsafeSQL: "SELECT \(Schema.eventColumns) FROM \(queries.schema.table("events")) WHERE position <= $1 ORDER BY position",
-                binds: { var binds = PostgresBindings(); binds.append(walker.total); return binds }())
-            for try await row in try await client.query(sql, logger: configuration.logger) {
-                if let broken = walker.check({ try row.recordedEvent() }) { return broken }
+                binds: { var binds = PostgresBindings(); binds.append(total); return binds }())
+            return try await reading { [logger = configuration.logger] connection in
+                var walker = ChainWalker(total: total, progress: progress)
+                for try await row in try await connection.query(sql, logger: logger) {
+                    if let broken = walker.check({ try row.recordedEvent() }) { return broken }
+                }
+                return walker.finish()
             }
         } catch let error as PSQLError {
             throw storeError(error, "cannot read from \(describe)")
         }
-        return walker.finish()
     }
+
+    /// Runs `work` on a reader connection of the pool, failing it if the
+    /// connection is lost with a query unanswered (``untilClosed(_:_:_:)``),
+    /// and failing with `storageFailure` if no connection is had within
+    /// ``readerLeaseTimeout``: the pool waits for a connection without end,
+    /// so while PostgreSQL is down every read (and the service request
+    /// behind it) would hang instead of answering 503.
+    private func reading<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = LeaseFlag()
+        let (client, describe, timeout) = (client, describe, Self.readerLeaseTimeout)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    leased.set()
+                    return try await untilClosed(connection, describe) { try await work(connection) }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                if !leased.isSet {
+                    throw EventStoreError(.storageFailure, "\(describe): no connection to the server within \(timeout) (is it running?)")
+                }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw EventStoreError(.storageFailure, "\(describe): the read ended without an answer")
+        }
+    }
+
+    /// How long a read waits for a connection of the pool.
+    static let readerLeaseTimeout: Duration = .seconds(10)
 
     public func waitForCommit(after position: Int64, timeout: Duration) async throws -> Int64 {
         try checkOpen()

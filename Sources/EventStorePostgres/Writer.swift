@@ -200,7 +200,7 @@ final class WriterSession: @unchecked Sendable {
         guard !connection.isClosed else {
             throw EventStoreError(.storageFailure, "\(describe): the connection was lost (the server closed it)")
         }
-        return try await connection.query(query, logger: logger).collect()
+        return try await untilClosed(connection, describe) { [logger] in try await connection.query(query, logger: logger).collect() }
     }
 
     func lockHead(_ connection: PostgresConnection) async throws -> LogHead {
