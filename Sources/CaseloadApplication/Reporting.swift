@@ -157,10 +157,20 @@ extension Marketplace {
     }
 
     static func validate(_ analysis: RatingAnalysis) throws {
-        if analysis.ongoingWithinDays < 1 {
-            throw ApplicationError(.invalidArgument, "ongoing therapy needs a window of 1 day or more, not \(analysis.ongoingWithinDays)")
+        try validate(ongoingWithinDays: analysis.ongoingWithinDays)
+        guard RatingAnalysis.validDraws.contains(analysis.draws) else {
+            throw ApplicationError(
+                .invalidArgument, "draws are 0 to \(RatingAnalysis.validDraws.upperBound), not \(analysis.draws)")
         }
-        if analysis.draws < 0 { throw ApplicationError(.invalidArgument, "draws are 0 or more, not \(analysis.draws)") }
+    }
+
+    /// Ongoing therapy's window: 1 day to the span of the contract's times.
+    static func validate(ongoingWithinDays days: Int) throws {
+        guard StatisticsRequest.validDays.contains(days) else {
+            throw ApplicationError(
+                .invalidArgument,
+                "ongoing therapy needs a window of 1 to \(StatisticsRequest.validDays.upperBound) days, not \(days)")
+        }
     }
 
     /// Rankings under `rules` (two or more; the first is the reference) compared.
@@ -180,10 +190,7 @@ extension Marketplace {
     public func explain(
         _ request: ExplainRequest, progress: StatisticsProjection.Progress? = nil
     ) async throws -> MetricExplanation {
-        if request.ongoingWithinDays < 1 {
-            throw ApplicationError(
-                .invalidArgument, "ongoing therapy needs a window of 1 day or more, not \(request.ongoingWithinDays)")
-        }
+        try Self.validate(ongoingWithinDays: request.ongoingWithinDays)
         let time = request.statistics.time
         let (facts, asOf) = try await facts(time, progress: progress)
         return try await Audit(store: store).explain(

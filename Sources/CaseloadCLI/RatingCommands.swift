@@ -23,7 +23,10 @@ struct OngoingOptions: ParsableArguments {
     var ongoingDays = OngoingTherapy.defaultWithinDays
 
     func validate() throws {
-        if ongoingDays < 1 { throw ValidationError("--ongoing-days is 1 or more, not \(ongoingDays)") }
+        guard StatisticsRequest.validDays.contains(ongoingDays) else {
+            throw ValidationError(
+                "--ongoing-days is 1 to \(StatisticsRequest.validDays.upperBound) (the years 0001-9999), not \(ongoingDays)")
+        }
     }
 }
 
@@ -38,7 +41,9 @@ struct AnalysisOptions: ParsableArguments {
     var seed = BasementBootstrap.defaultSeed
 
     func validate() throws {
-        if draws < 0 { throw ValidationError("--draws is 0 or more, not \(draws)") }
+        guard RatingAnalysis.validDraws.contains(draws) else {
+            throw ValidationError("--draws is 0 to \(RatingAnalysis.validDraws.upperBound), not \(draws)")
+        }
     }
 
     var analysis: RatingAnalysis { RatingAnalysis(ongoingWithinDays: ongoing.ongoingDays, draws: draws, seed: seed) }

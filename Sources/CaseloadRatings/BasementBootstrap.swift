@@ -121,6 +121,8 @@ public struct RatingAnalysis: Sendable, Hashable {
     public var ongoingWithinDays: Int
     /// Bootstrap draws; 0 skips the bootstrap.
     public var draws: Int
+    /// The draws one may ask for: each costs about one rating of the facts.
+    public static let validDraws = 0...100_000
     public var seed: UInt64
 
     public init(

@@ -428,7 +428,8 @@ struct Routes: Sendable {
 
     /// `ongoingDays`: the window of ongoing therapy (the harm's), as `--ongoing-days`.
     func ongoingDays(_ request: Request) throws -> Int {
-        Int(try integer(request, "ongoingDays", minimum: 1, maximum: 36_500) ?? Int64(OngoingTherapy.defaultWithinDays))
+        Int(try integer(request, "ongoingDays", minimum: 1, maximum: Int64(StatisticsRequest.validDays.upperBound))
+            ?? Int64(OngoingTherapy.defaultWithinDays))
     }
 
     /// What a rating means for people: `ongoingDays`, and the bootstrap's
@@ -441,7 +442,7 @@ struct Routes: Sendable {
     }
 
     func statisticsRequest(_ request: Request) throws -> StatisticsRequest {
-        let days = try integer(request, "days", minimum: 1, maximum: 36_500)
+        let days = try integer(request, "days", minimum: 1, maximum: Int64(StatisticsRequest.validDays.upperBound))
         let query = request.uri.queryParameters
         return StatisticsRequest(
             time: try reportTime(request), therapist: query.get("therapist"), days: days.map { Int($0) },

@@ -19,7 +19,9 @@ public enum OngoingTherapy {
         guard let converted = facts.convertedAt, converted <= asOf else { return false }
         if let refused = facts.refusedAt, refused <= asOf { return false }
         if let ended = facts.endedAt, ended <= asOf { return false }
-        let start = asOf.adding(seconds: -Int64(days) * 86_400)
+        // Clamped like a statistics window, so that no length traps.
+        let clamped = Int64(Swift.min(Swift.max(days, 0), StatisticsWindow.maximumDays))
+        let start = asOf.adding(seconds: -clamped * 86_400)
         func recent(_ instant: Timestamp) -> Bool { instant > start && instant <= asOf }
         return facts.charged.contains { recent($0.at) } || facts.bookedAt.contains(where: recent)
     }

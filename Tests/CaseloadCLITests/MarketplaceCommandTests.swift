@@ -110,6 +110,19 @@ let marketplaceLines: [String] = [
         #expect(window.stdout.contains(#""ongoingWithinDays":365"#))
         let noWindow = try CLI.run(["explain", "--db", db, "--therapist", "t1", "--metric", "inquiries", "--ongoing-days", "0"])
         #expect(noWindow.status == 64 && noWindow.stderr.contains("--ongoing-days"), "\(noWindow.stderr)")
+        // Past the span of the contract's times, a window was a trap (SIGILL,
+        // exit 132) in ratings, compare and explain: now it is refused.
+        for command in [["explain", "--therapist", "t1", "--metric", "inquiries"], ["ratings", "--rules", "fair"],
+                        ["compare", "--rules", "fair", "--rules", "return-rate"]] {
+            for days in ["9223372036854775807", "3652060"] {
+                let huge = try CLI.run(command + ["--db", db, "--ongoing-days", days])
+                #expect(huge.status == 64 && huge.stderr.contains("--ongoing-days"), "\(command) \(days): \(huge.status) \(huge.stderr)")
+            }
+        }
+        let widest = try CLI.run(["ratings", "--db", db, "--rules", "fair", "--ongoing-days", "3652059", "--draws", "0"])
+        #expect(widest.status == 0, "\(widest.stderr)")
+        let tooManyDraws = try CLI.run(["ratings", "--db", db, "--rules", "fair", "--draws", "100001"])
+        #expect(tooManyDraws.status == 64 && tooManyDraws.stderr.contains("--draws"), "\(tooManyDraws.stderr)")
 
         let badRule = scratch.path("bad.yaml")
         try Data("name: broken\nmetrics:\n  conversion: {statistic: conversionToFirstSession}\nscore: conversion +\n".utf8).write(to: URL(fileURLWithPath: badRule))
