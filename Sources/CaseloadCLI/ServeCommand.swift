@@ -38,8 +38,10 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try address()
         if maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be 1 or more") }
-        if idleTimeout < 1 { throw ValidationError("--idle-timeout must be 1 second or more") }
-        if heartbeat < 1 { throw ValidationError("--heartbeat must be 1 second or more") }
+        // A day at most: a longer one is no wait a client could mean, and
+        // past about 292 years it overflowed the server's nanosecond timer.
+        if !(1...86_400).contains(idleTimeout) { throw ValidationError("--idle-timeout is 1 to 86400 seconds, not \(idleTimeout)") }
+        if !(1...86_400).contains(heartbeat) { throw ValidationError("--heartbeat is 1 to 86400 seconds, not \(heartbeat)") }
     }
 
     func address() throws -> (host: String, port: Int) {

@@ -45,7 +45,7 @@ public func buildApplication(
     let onListening = configuration.onListening
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000))),
+        server: .http1(configuration: .init(idleTimeout: .seconds(min(configuration.idleTimeout.components.seconds, 86_400)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "caseload"),
         onServerRunning: { channel in await onListening?(channel.localAddress?.port ?? configuration.port) },
         logger: configuration.logger)

@@ -113,6 +113,19 @@ import Testing
         #expect(result.output.contains(option), "\(result.output)")
     }
 
+    /// The server's timers: an idle timeout past about 292 years overflowed
+    /// its nanosecond timer (SIGILL, exit 132) before it listened.
+    @Test(arguments: [
+        (["--idle-timeout", "1000000000000"], "--idle-timeout"), (["--idle-timeout", "0"], "--idle-timeout"),
+        (["--heartbeat", "9223372036854775807"], "--heartbeat"), (["--heartbeat", "86401"], "--heartbeat"),
+    ])
+    func serveTimersOutsideTheirRangesAreUsageErrors(_ arguments: [String], _ option: String) throws {
+        let scratch = try Scratch()
+        let result = try status(["serve", "--db", "s.sqlite", "--tokens", "tokens.txt", "--listen", "127.0.0.1:0"] + arguments, in: scratch)
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.output.contains(option), "\(result.output)")
+    }
+
     /// Positions and versions are gapless from 1; after a row edited to
     /// Int64.max no event can follow it, and writes say so (exit 65, a data
     /// error) instead of trapping on the next number.
