@@ -29,6 +29,7 @@ public final class PostgresEventStore: EventStore {
     public let configuration: PostgresEventStoreConfiguration
     let queries: Queries
     private let client: PostgresClient
+    private let logger: Logger
     private let clientTask: Task<Void, Never>
     private let writer: PostgresWriter
     private let commits: CommitSignal
@@ -109,6 +110,7 @@ public final class PostgresEventStore: EventStore {
         ]
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
+        self.logger = logger
         self.clientTask = Self.startRunning(client)
 
         let commits = CommitSignal(head: head.position)
@@ -295,14 +297,45 @@ public final class PostgresEventStore: EventStore {
     /// ``readerLeaseTimeout``: the pool waits for a connection without end,
     /// so while PostgreSQL is down every read (and the service request
     /// behind it) would hang instead of answering 503.
+    ///
+    /// A read whose connection turns out closed (the server restarted or
+    /// ended it while it sat idle in the pool, before the pool noticed) is
+    /// run again on another connection, at most twice: reads change nothing,
+    /// so running one again is safe, and a client should not see a 503 for
+    /// a connection the pool was about to replace. Three losses in a row
+    /// retry; the fourth reaches the caller.
     private func reading<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await leasedRead(retryingIfLost: attempt < 4, work)
+            } catch let lost as LostReaderConnection {
+                logger.info(
+                    "a reader connection was found closed; reading again on another",
+                    metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: lost.underlying))"])
+                attempt += 1
+            }
+        }
+    }
+
+    private func leasedRead<T: Sendable>(
+        retryingIfLost: Bool, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let leased = LeaseFlag()
         let (client, describe, timeout) = (client, describe, Self.readerLeaseTimeout)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
                     leased.set()
-                    return try await untilClosed(connection, describe) { try await work(connection) }
+                    do {
+                        return try await untilClosed(connection, describe) { try await work(connection) }
+                    } catch where retryingIfLost && (connection.isClosed || isLostConnection(error)) {
+                        // Closed by us too, so that the pool drops it (a
+                        // connection whose last query was never answered
+                        // may still look open to it) and leases another.
+                        if !connection.isClosed { try? await connection.close() }
+                        throw LostReaderConnection(underlying: error)
+                    }
                 }
             }
             group.addTask {

@@ -85,7 +85,7 @@ func untilClosed<T: Sendable>(
                 if connection.isClosed {
                     try await Task.sleep(for: .seconds(2))
                     pending.take()?.resume(throwing: EventStoreError(
-                        .storageFailure, "\(describe): the connection was lost (the server closed it before answering)"))
+                        .storageFailure, "\(describe): \(lostConnectionMessage)"))
                     return
                 }
             }
@@ -104,6 +104,31 @@ private final class PendingAnswer<T: Sendable>: Sendable {
     let slot = Mutex<CheckedContinuation<T, any Error>?>(nil)
     func take() -> CheckedContinuation<T, any Error>? { slot.withLock { $0.take() } }
 }
+
+/// A read failed on a connection that is closed now: it may run again on another.
+struct LostReaderConnection: Error {
+    let underlying: any Error
+}
+
+/// Whether `error` says the connection itself was lost (closed by either
+/// side, or ended by the server: SQLSTATE class 57, operator intervention,
+/// or 08, connection exception), not that the query was wrong.
+func isLostConnection(_ error: any Error) -> Bool {
+    if let error = error as? EventStoreError {
+        if error.message.contains(lostConnectionMessage) { return true }
+        return error.underlying.map(isLostConnection) ?? false
+    }
+    guard let error = error as? PSQLError else { return false }
+    switch error.code {
+    case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
+    default:
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("57P") || state.hasPrefix("08")
+    }
+}
+
+/// What ``untilClosed(_:_:_:)`` says when it gives up on an unanswered query.
+let lostConnectionMessage = "the connection was lost (the server closed it before answering)"
 
 /// Set once a read has its connection (``PostgresEventStore/reading(_:)``).
 final class LeaseFlag: Sendable {

@@ -487,6 +487,49 @@ extension PostgresReconnection {
     }
 }
 
+extension PostgresReconnection {
+    /// Reader connections ended by the server while reads run on them (a
+    /// restart, an administrator's `pg_terminate_backend`): every read
+    /// still answers, run again on another connection (reads change
+    /// nothing); only a fourth loss in a row would reach the caller.
+    @Test func readsOnConnectionsTheServerEndsAreRunAgain() async throws {
+        let schema = FreshSchema()
+        defer { Task { await schema.drop() } }
+        let store = try await schema.open()
+        for n in 0..<20 {
+            _ = try await store.append(
+                to: try StreamID("case-\(n)"), expected: .noStream, (0..<100).map { sampleEvent(n * 100 + $0) })
+        }
+        let stop = StopFlag()
+        let readers = (0..<4).map { _ in
+            Task {
+                var reads = 0
+                while !stop.isSet {
+                    let events = try await store.read(LogQuery(limit: 2_000))
+                    #expect(events.count == 2_000)
+                    reads += 1
+                }
+                return reads
+            }
+        }
+        var ended: Int64 = 0
+        for _ in 0..<8 {
+            try await Task.sleep(for: .milliseconds(60))
+            let killed = try await schema.sql(PostgresQuery(unsafeSQL: """
+                SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE application_name = 'caseload-reader:\(schema.name)') AS killed
+                """))
+            ended += try killed.first?.decode(Int64.self) ?? 0
+        }
+        stop.set()
+        var reads = 0
+        for reader in readers { reads += try await reader.value }
+        #expect(ended >= 8, "reader connections ended under the reads")
+        #expect(reads >= 8)
+        await store.close()
+    }
+}
+
 /// Rough figures on this machine, printed, never asserted (timed tests on a
 /// shared machine only flake): `CASELOAD_POSTGRES_MEASURE=1 Scripts/with-postgres
 /// swift test --skip-build --filter PostgresFigures`.
@@ -546,4 +589,11 @@ struct PostgresFigures {
         #expect(try await store.verify(progress: nil).holds)
         await store.close()
     }
+}
+
+/// Set once, read by several tasks.
+private final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
 }
