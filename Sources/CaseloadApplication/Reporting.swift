@@ -20,6 +20,10 @@ public struct StatisticsRequest: Sendable, Hashable {
     public var time = ReportTime()
     /// Only this therapist (the platform's figures still cover everyone).
     public var therapist: String?
+    /// Whether the platform's figures are wanted beside the therapists'.
+    /// They sum every case, so a one-therapist read that does not show them
+    /// (the service's, `--json`) reads only that therapist's cases without them.
+    public var includePlatform = true
     /// The window: the last N days up to the as-of date (nil: all history).
     public var days: Int?
     /// The window lengths one may ask for: 1 day to the span of the
@@ -31,10 +35,11 @@ public struct StatisticsRequest: Sendable, Hashable {
 
     public init(
         time: ReportTime = ReportTime(), therapist: String? = nil, days: Int? = nil, honourExclusions: Bool = true,
-        honourRefusals: Bool = true
+        honourRefusals: Bool = true, includePlatform: Bool = true
     ) {
         (self.time, self.therapist, self.days) = (time, therapist, days)
         (self.honourExclusions, self.honourRefusals) = (honourExclusions, honourRefusals)
+        self.includePlatform = includePlatform
     }
 
     var window: StatisticsWindow {
@@ -48,8 +53,8 @@ public struct StatisticsResult: Sendable {
     public var window: StatisticsWindow
     /// Sorted by therapist id; only the one asked for, if one was.
     public var therapists: [TherapistStatistics]
-    /// The platform as one therapist.
-    public var platform: TherapistStatistics
+    /// The platform as one therapist; nil unless the request included it.
+    public var platform: TherapistStatistics?
 }
 
 /// Every therapist rated and ranked under one rule.
@@ -133,12 +138,18 @@ extension Marketplace {
     ) async throws -> StatisticsResult {
         if let days = request.days, days < 1 { throw ApplicationError(.invalidArgument, "a window is 1 day or more, not \(days)") }
         let (facts, asOf) = try await facts(request.time, progress: progress)
-        let snapshot = facts.snapshot(request.window, asOf: asOf, therapist: request.therapist)
-        let rows = snapshot.therapists
+        let rows: [TherapistStatistics]
+        var platform: TherapistStatistics?
+        if let therapist = request.therapist, !request.includePlatform {
+            rows = facts.row(of: therapist, request.window, asOf: asOf).map { [$0] } ?? []
+        } else {
+            let snapshot = facts.snapshot(request.window, asOf: asOf, therapist: request.therapist)
+            (rows, platform) = (snapshot.therapists, request.includePlatform ? snapshot.platform : nil)
+        }
         if let therapist = request.therapist {
             if rows.isEmpty { throw ApplicationError(.therapistNotFound, "no therapist '\(therapist)' in the log") }
         }
-        return StatisticsResult(asOf: asOf, window: request.window, therapists: rows, platform: snapshot.platform)
+        return StatisticsResult(asOf: asOf, window: request.window, therapists: rows, platform: platform)
     }
 
     /// Every therapist rated and ranked under `rule`.

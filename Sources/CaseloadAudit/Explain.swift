@@ -112,7 +112,7 @@ public struct StatisticsExplainer: Sendable {
         facts: MarketplaceFacts, therapistId: String, window: StatisticsWindow, asOf: Timestamp,
         records: [String: CaseRecord] = [:], ongoingWithinDays: Int = OngoingTherapy.defaultWithinDays
     ) throws {
-        guard let row = facts.snapshot(window, asOf: asOf, therapist: therapistId).therapists.first
+        guard let row = facts.row(of: therapistId, window, asOf: asOf)
         else {
             throw AuditError(
                 .therapistNotFound, "no therapist '\(therapistId)' in the statistics as of \(asOf)", subject: therapistId)

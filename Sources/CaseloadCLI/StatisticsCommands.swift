@@ -58,7 +58,7 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         let request = StatisticsRequest(
             time: try time.reportTime(), therapist: therapist, days: days, honourExclusions: !ignoreExclusions,
-            honourRefusals: !ignoreRefusals)
+            honourRefusals: !ignoreRefusals, includePlatform: format == .table)
         let progress = Progress(label: "replayed")
         let result = try await withApplication(store.configuration) { app in
             defer { progress.finish() }

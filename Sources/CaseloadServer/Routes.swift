@@ -446,7 +446,8 @@ struct Routes: Sendable {
         let query = request.uri.queryParameters
         return StatisticsRequest(
             time: try reportTime(request), therapist: query.get("therapist"), days: days.map { Int($0) },
-            honourExclusions: query.get("exclusions") != "ignore", honourRefusals: query.get("refusals") != "ignore")
+            honourExclusions: query.get("exclusions") != "ignore", honourRefusals: query.get("refusals") != "ignore",
+            includePlatform: false)
     }
 
     /// Only built-in rules are named in a query (a rule of one's own is

@@ -167,6 +167,9 @@ public struct MarketplaceFacts: Sendable, Equatable {
     /// Cases in the order they were opened.
     public private(set) var cases: [CaseFacts] = []
     private var caseIndex: [String: Int] = [:]
+    /// Each therapist's cases (indices into ``cases``, in opening order): a
+    /// one-therapist read walks these, not every case.
+    private(set) var casesOfTherapist: [String: [Int]] = [:]
     /// Therapists with when they joined.
     public var therapists: [String: Timestamp] { therapistsStorage }
     var therapistsStorage: [String: Timestamp] = [:]
@@ -289,6 +292,7 @@ public struct MarketplaceFacts: Sendable, Equatable {
 
     mutating func appendCase(_ facts: CaseFacts) {
         caseIndex[facts.caseId] = cases.count
+        casesOfTherapist[facts.therapistId, default: []].append(cases.count)
         cases.append(facts)
     }
 

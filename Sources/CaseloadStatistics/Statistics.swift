@@ -55,6 +55,25 @@ extension MarketplaceFacts {
             window: window, therapists: therapists, platform: platform.finished(), currency: currency)
     }
 
+    /// One therapist's statistics as of `asOf` over `window`, exactly their
+    /// row of ``snapshot(_:asOf:therapist:)``, without the platform's: only
+    /// their own cases are read (the service's one-therapist read). Nil for a
+    /// therapist who neither joined nor has a case or a view.
+    public func row(of therapist: String, _ window: StatisticsWindow, asOf: Timestamp) -> TherapistStatistics? {
+        let caseIndices = casesOfTherapist[therapist]
+        let views = viewsStorage[therapist]
+        guard therapists[therapist] != nil || caseIndices != nil || views != nil else { return nil }
+        let end = asOf
+        let start = window.start(asOf: asOf)
+        func inWindow(_ instant: Timestamp) -> Bool { (start.map { instant > $0 } ?? true) && instant <= end }
+        var row = Accumulator(therapistId: therapist)
+        if let views { row.statistics.profileViews = Self.count(views, after: start, upTo: end) }
+        for index in caseIndices ?? [] where cases[index].openedAt <= end {
+            row.add(cases[index], window: window, inWindow: inWindow, asOf: end)
+        }
+        return row.finished()
+    }
+
     /// How many compact view times fall in (start, end] (all up to `end` without a start).
     static func count(_ times: [Int32], after start: Timestamp?, upTo end: Timestamp) -> Int {
         var count = 0

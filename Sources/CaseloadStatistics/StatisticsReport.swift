@@ -50,7 +50,7 @@ public enum StatisticsReport {
     }
 
     /// A table for people: the main figures, rates beside the platform's.
-    public static func table(_ rows: [TherapistStatistics], platform: TherapistStatistics) -> String {
+    public static func table(_ rows: [TherapistStatistics], platform: TherapistStatistics?) -> String {
         func pct(_ value: Double?) -> String { value.map { String(format1: $0 * 100) + "%" } ?? "–" }
         func num(_ value: Double?) -> String { value.map { String(format1: $0) } ?? "–" }
         func relative(_ value: Double?, _ base: Double?) -> String {
@@ -60,14 +60,14 @@ public enum StatisticsReport {
         let header = ["therapist", "views", "inquiries", "excluded", "counted", "1st sessions", "conversion",
                       "refusals", "held", "late", "no-shows", "return rate", "sessions/client", "revenue", "fees"]
         var table: [[String]] = [header]
-        for row in rows + [platform] {
+        for row in rows + (platform.map { [$0] } ?? []) {
             table.append([
                 row.therapistId, String(row.profileViews), String(row.inquiries), String(row.excludedInquiries),
                 String(row.countedInquiries), String(row.firstSessions),
-                pct(row.conversionToFirstSession) + relative(row.conversionToFirstSession, platform.conversionToFirstSession),
+                pct(row.conversionToFirstSession) + relative(row.conversionToFirstSession, platform?.conversionToFirstSession),
                 String(row.refusals), String(row.sessionsHeld), String(row.lateCancellations), String(row.noShows),
-                pct(row.returnRate) + relative(row.returnRate, platform.returnRate),
-                num(row.sessionsPerClient) + relative(row.sessionsPerClient, platform.sessionsPerClient),
+                pct(row.returnRate) + relative(row.returnRate, platform?.returnRate),
+                num(row.sessionsPerClient) + relative(row.sessionsPerClient, platform?.sessionsPerClient),
                 money(row.sessionRevenue), money(row.platformFees),
             ])
         }

@@ -72,6 +72,7 @@ func variedHistory() async throws -> Script {
         let script = try await variedHistory()
         var facts = MarketplaceFacts()
         try await StatisticsProjection.fold(script.store, into: &facts, query: LogQuery())
+        let restored = try FactsCodec.decode(FactsCodec.encode(facts))
         for days in [nil, 1, 30, 60, 3650] as [Int?] {
             for asOf in ["2024-03-01T09:10:00Z", "2024-04-03T10:00:00Z", "2024-06-01T00:00:00Z"].map(at) {
                 let window = StatisticsWindow(days: days)
@@ -81,8 +82,13 @@ func variedHistory() async throws -> Script {
                     let one = facts.snapshot(window, asOf: asOf, therapist: row.therapistId)
                     #expect(one.therapists == [row])
                     #expect(one.platform == whole.platform)
+                    // The row alone reads only the therapist's cases, also
+                    // in facts restored from their saved state.
+                    #expect(facts.row(of: row.therapistId, window, asOf: asOf) == row)
+                    #expect(restored.row(of: row.therapistId, window, asOf: asOf) == row)
                 }
                 #expect(facts.snapshot(window, asOf: asOf, therapist: "t9").therapists.isEmpty)
+                #expect(facts.row(of: "t9", window, asOf: asOf) == nil)
             }
         }
     }
