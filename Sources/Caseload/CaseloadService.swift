@@ -47,13 +47,33 @@ public struct CaseloadService: Sendable {
         _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
         correlationID: UUID? = nil, causationID: UUID? = nil, clientName: String? = nil
     ) async throws -> (events: [RecordedEvent], alreadyAppended: Bool) {
-        if let first = try await store.event(id: commandID) {
+        // Decided first, the command id looked up only when that fails: a new
+        // command (nearly every one) costs no lookup. A retry shows itself
+        // either way: its events are appended already (the store returns the
+        // originals when the re-decided events are the same), or the
+        // re-decision or the append is refused because the first run changed
+        // the state or decided other events. Then the first run, if the id is
+        // recorded, answers.
+        do {
+            return try await decideAndAppend(
+                command, by: actor, at: time, commandID: commandID, correlationID: correlationID, causationID: causationID,
+                clientName: clientName)
+        } catch let refusal where Self.mayBeRefusedRetry(refusal) {
+            guard let first = try await store.event(id: commandID) else { throw refusal }
             try Self.check(first, repeats: command, by: actor, at: time, commandID: commandID)
             return (try await recordedEvents(of: commandID, first: first), true)
         }
-        return (try await decideAndAppend(
-            command, by: actor, at: time, commandID: commandID, correlationID: correlationID, causationID: causationID,
-            clientName: clientName), false)
+    }
+
+    /// Whether `error` may be a retry's: a rule's refusal (the first run
+    /// changed the state), an id the store holds with other content, or
+    /// streams that kept moving.
+    static func mayBeRefusedRetry(_ error: any Error) -> Bool {
+        switch error {
+        case is DomainError, is CommandContentionError: true
+        case let error as EventStoreError: error.code == .idempotencyConflict || error.code == .wrongExpectedVersion
+        default: false
+        }
     }
 
     /// Throws unless `first`, recorded under `commandID`, is what `command`
@@ -85,7 +105,7 @@ public struct CaseloadService: Sendable {
     private func decideAndAppend(
         _ command: Command, by actor: Initiator, at time: Timestamp, commandID: UUID,
         correlationID: UUID?, causationID: UUID?, clientName: String?
-    ) async throws -> [RecordedEvent] {
+    ) async throws -> (events: [RecordedEvent], alreadyAppended: Bool) {
         for _ in 0..<maxAttempts {
             let streams = try await load(for: command)
             var events = try Rules.decide(
@@ -113,19 +133,23 @@ public struct CaseloadService: Sendable {
                 }
             }
             do {
-                guard let sealedName else { return try await store.append(appends).events }
+                guard let sealedName else {
+                    let result = try await store.append(appends)
+                    return (result.events, result.outcome == .alreadyAppended)
+                }
                 // The name is sealed in the append's own transaction: a command
                 // that a rule or a lost race refuses leaves the vault as it was.
                 let toAppend = appends
-                return try await store.withTransaction { transaction in
-                    // A retry that raced past the check above: the name is
-                    // already sealed, and the append returns the originals.
+                let result = try await store.withTransaction { transaction in
+                    // A retry: the name is already sealed, and the append
+                    // returns the originals (or is refused as other content).
                     if try transaction.event(id: commandID) == nil {
                         try PersonalDataVault.storeClientName(
                             sealedName.name, clientId: sealedName.clientId, ref: sealedName.ref, in: &transaction)
                     }
-                    return try transaction.append(toAppend).events
+                    return try transaction.append(toAppend)
                 }
+                return (result.events, result.outcome == .alreadyAppended)
             } catch let error as EventStoreError where error.code == .wrongExpectedVersion {
                 continue  // Someone else appended to one of the streams: decide again on fresh state.
             }

@@ -80,9 +80,20 @@ public struct TokenFile: Sendable {
     }
 
     /// `sha256:` and the hex of the token's SHA-256.
+    /// Every request's token is hashed: written with a table, not
+    /// `String(format:)` per byte (an eighth of a command's CPU time under load).
     public static func hash(_ token: String) -> String {
-        "sha256:" + SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Array(token.utf8))
+        var text: [UInt8] = Array("sha256:".utf8)
+        text.reserveCapacity(text.count + 2 * SHA256.byteCount)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A new token: 32 random bytes (the system's generator) as base64url.
     public static func newToken() -> String {

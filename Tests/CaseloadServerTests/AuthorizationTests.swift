@@ -38,6 +38,13 @@ struct AuthorizationTests {
         Cell(method: .post, uri: "/v1/clients/k1/erase", allowed: [.admin]),
     ]
 
+    /// Token files keep `sha256:` and the lowercase hex of the token's
+    /// SHA-256: files written by earlier versions must keep matching.
+    @Test func aTokensHashIsTheHexOfItsSHA256() {
+        #expect(TokenFile.hash("abc") == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(TokenFile.hash("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test("each role is let through or refused with 403, never 401", arguments: cells)
     func matrix(_ cell: Cell) async throws {
         let server = try await TestServer.make()

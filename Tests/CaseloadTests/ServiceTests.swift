@@ -57,6 +57,44 @@ func commandID(_ n: Int) -> UUID { testUUID(1_000 + n) }
         #expect(try await store.head().position == 3)
     }
 
+    /// A command is decided and appended before its id is looked up; each
+    /// way a retry can show itself still answers the first run's events.
+    @Test func aRetryIsKnownWhateverItsReDecisionGives() async throws {
+        try await openCase()
+        let time = at("2024-03-02T09:00:00Z")
+        // The rules refuse the re-decision (s1 is booked already).
+        let book = Command.bookSession(caseId: "c1", sessionId: "s1", scheduledStart: at("2024-03-05T10:00:00Z"), price: Money(amount: 1000, currency: "UAH"))
+        let booked = try await service.run(book, by: .client("k1"), at: time, commandID: commandID(3))
+        let rebooked = try await service.run(book, by: .client("k1"), at: time, commandID: commandID(3))
+        #expect(!booked.alreadyAppended && rebooked.alreadyAppended && rebooked.events == booked.events)
+        // The re-decision gives the same events: the store returns the originals.
+        let view = Command.recordProfileView(therapistId: "t1", visitorId: "v1")
+        let viewed = try await service.run(view, by: .system("web"), at: time, commandID: commandID(4))
+        let reviewed = try await service.run(view, by: .system("web"), at: time, commandID: commandID(4))
+        #expect(!viewed.alreadyAppended && reviewed.alreadyAppended && reviewed.events == viewed.events)
+        // The same events but another correlation id: other content to the
+        // store, the same command to the service.
+        let correlated = try await service.run(view, by: .system("web"), at: time, commandID: commandID(4), correlationID: testUUID(77))
+        #expect(correlated.alreadyAppended && correlated.events == viewed.events)
+        #expect(try await store.head().position == 4)
+        // Another command under a recorded id is refused, by the store or the rules.
+        for other in [
+            Command.recordProfileView(therapistId: "t2", visitorId: "v1"),
+            Command.bookSession(caseId: "c1", sessionId: "s1", scheduledStart: at("2024-03-05T10:00:00Z"), price: Money(amount: 1000, currency: "UAH")),
+        ] {
+            await #expect {
+                try await service.run(other, by: .system("web"), at: time, commandID: commandID(4))
+            } throws: { error in
+                (error as? EventStoreError)?.code == .idempotencyConflict
+            }
+        }
+        // A refusal under a new id stays a refusal.
+        await #expect(throws: DomainError.self) {
+            try await service.run(book, by: .client("k1"), at: time, commandID: commandID(5))
+        }
+        #expect(try await store.head().position == 4)
+    }
+
     @Test func aLateCancellationRecordsThePolicyInForceThen() async throws {
         try await openCase()
         try await service.execute(.setCancellationPolicy(therapistId: "t1", noticeHours: 48), by: .therapist("t1"), at: at("2024-03-01T10:00:00Z"), commandID: commandID(3))
