@@ -193,6 +193,9 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Each byte's two lowercase hex digits, the first in the high byte.
+    static let hexPairs: [UInt16] = (0...255).map { UInt16(hexDigit(UInt8($0 >> 4))) << 8 | UInt16(hexDigit(UInt8($0 & 0x0F))) }
+
     /// The lowercase hex digit of a nibble (0–15).
     @inline(__always)
     static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
@@ -218,11 +221,14 @@ public struct JSONWriter: Sendable {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { text in
             var at = 0
             text[at] = UInt8(ascii: "\""); at += 1
-            for (index, byte) in raw.enumerated() {
-                if index < 64, dashes & (1 << UInt64(index)) != 0 { text[at] = UInt8(ascii: "-"); at += 1 }
-                text[at] = Self.hexDigit(byte >> 4)
-                text[at + 1] = Self.hexDigit(byte & 0x0F)
-                at += 2
+            Self.hexPairs.withUnsafeBufferPointer { pairs in
+                for index in 0..<raw.count {
+                    if index < 64, dashes & (1 << UInt64(index)) != 0 { text[at] = UInt8(ascii: "-"); at += 1 }
+                    let pair = pairs[Int(raw[index])]
+                    text[at] = UInt8(truncatingIfNeeded: pair >> 8)
+                    text[at + 1] = UInt8(truncatingIfNeeded: pair)
+                    at += 2
+                }
             }
             text[at] = UInt8(ascii: "\""); at += 1
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<at]))
