@@ -52,12 +52,25 @@ struct FrontMiddleware: RouterMiddleware {
     }
 
     private func authenticate(_ request: Request) throws -> Principal {
-        guard let header = request.headers[.authorization] else { throw Problem.unauthorized }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-              let principal = tokens.principal(forToken: parts[1].trimmingCharacters(in: .whitespaces))
+        guard let header = request.headers[.authorization], let token = Self.bearerToken(header),
+              let principal = tokens.principal(forToken: token)
         else { throw Problem.unauthorized }
         return principal
+    }
+
+    /// The token of `Bearer TOKEN` (the scheme in any case, spaces around
+    /// the token ignored), or nil.
+    static func bearerToken(_ header: String) -> String? {
+        let utf8 = header.utf8
+        let scheme = "bearer".utf8
+        guard utf8.count > scheme.count,
+              zip(utf8, scheme).allSatisfy({ $0 | 0x20 == $1 }),
+              utf8.dropFirst(scheme.count).first == UInt8(ascii: " ")
+        else { return nil }
+        let rest = utf8.dropFirst(scheme.count + 1)
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = rest.firstIndex(where: { !isSpace($0) }), let last = rest.lastIndex(where: { !isSpace($0) }) else { return nil }
+        return String(header[first...last])
     }
 
     /// The client's request id when it is short printable ASCII, else a new one.

@@ -38,14 +38,21 @@ struct Routes: Sendable {
     /// The template a concrete path falls under (`/v1/streams/case-1` →
     /// `/v1/streams/{stream}`), so that metrics have one series per route.
     static func template(of path: String) -> String {
+        if fixedTemplates.contains(path) { return path }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        for (_, template) in templates {
-            let pattern = template.split(separator: "/", omittingEmptySubsequences: false)
-            guard pattern.count == parts.count else { continue }
+        for (template, pattern) in parameterizedTemplates where pattern.count == parts.count {
             if zip(pattern, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { return template }
         }
         return "other"
     }
+
+    /// The templates without a parameter, looked up whole (every request is labelled).
+    private static let fixedTemplates = Set(templates.map(\.path).filter { !$0.contains("{") })
+    /// The others with their parts, split once.
+    private static let parameterizedTemplates: [(String, [Substring])] = templates.map(\.path).filter { $0.contains("{") }
+        .reduce(into: []) { list, path in
+            if !list.contains(where: { $0.0 == path }) { list.append((path, path.split(separator: "/", omittingEmptySubsequences: false))) }
+        }
 
     func register(on router: Router<ServerContext>) {
         router.get("/health", use: health)

@@ -34,6 +34,17 @@ struct ServerTests {
                 uri: "/v1/head", method: .get, headers: [.authorization: "Bearer cl_not-a-token"])
             #expect(stranger.status == .unauthorized)
 
+            // The scheme in any case, spaces around the token: still the token.
+            let token = server.tokens[.backend]!
+            for header in ["bearer \(token)", "BEARER   \(token) ", "Bearer \t\(token)"] {
+                let answer = try await client.execute(uri: "/v1/head", method: .get, headers: [.authorization: header])
+                #expect(answer.status == .ok, "\(header)")
+            }
+            for header in ["Basic \(token)", "Bearer", "Bearer ", "Bearer\(token)", "Bearer \(token)x", "Bearerx \(token)"] {
+                let answer = try await client.execute(uri: "/v1/head", method: .get, headers: [.authorization: header])
+                #expect(answer.status == .unauthorized, "\(header)")
+            }
+
             let echoed = try await client.execute(
                 uri: "/health", method: .get, headers: [.init("X-Request-Id")!: "req-42"])
             #expect(echoed.headers[.init("X-Request-Id")!] == "req-42")
