@@ -167,7 +167,11 @@ public struct CaseloadService: Sendable {
     }
 
     private func read(_ streamName: StreamName) async throws -> (events: [(CaseloadEvent, Timestamp)], version: Int64) {
-        let records = try await store.readStream(streamName.storeStreamID)
+        try Self.decoded(try await store.readStream(streamName.storeStreamID))
+    }
+
+    /// A stream's events decoded, with its version.
+    private static func decoded(_ records: [RecordedEvent]) throws -> (events: [(CaseloadEvent, Timestamp)], version: Int64) {
         var events: [(CaseloadEvent, Timestamp)] = []
         events.reserveCapacity(records.count)
         for record in records { events.append((try record.domainEvent(), record.metadata.occurredAt)) }
@@ -178,32 +182,39 @@ public struct CaseloadService: Sendable {
     /// first (a case command is decided with the case's therapist).
     func load(for command: Command) async throws -> LoadedStreams {
         let needs = command.stateNeeds
+        // The streams known before any is read, in one trip to the store;
+        // a case command's therapist (named by the case) in a second.
+        let caseName = needs.caseId.map { StreamName(.case, $0) }
+        let therapistName = needs.therapistId.map { StreamName(.therapist, $0) }
+        let profileName = needs.profileId.map { StreamName(.profile, $0) }
+        let newTherapistName = needs.newTherapistId.map { StreamName(.therapist, $0) }
+        let newCaseName = needs.newCaseId.map { StreamName(.case, $0) }
+        let first = [caseName, therapistName, profileName, newTherapistName, newCaseName].compactMap { $0 }
+        var streams: [StreamName: (events: [(CaseloadEvent, Timestamp)], version: Int64)] = [:]
+        for (name, records) in zip(first, try await store.readStreams(first.map(\.storeStreamID))) {
+            streams[name] = try Self.decoded(records)
+        }
         var loaded = LoadedStreams()
-        if let caseId = needs.caseId {
-            let name = StreamName(.case, caseId)
-            let (events, version) = try await read(name)
-            loaded.caseState = CaseState.fold(events)
-            loaded.versions[name] = version
+        if let caseName, let stream = streams[caseName] {
+            loaded.caseState = CaseState.fold(stream.events)
+            loaded.versions[caseName] = stream.version
         }
         if let therapistId = needs.therapist(of: loaded.caseState) {
             let name = StreamName(.therapist, therapistId)
-            let (events, version) = try await read(name)
-            loaded.therapistState = TherapistState.fold(events)
-            loaded.versions[name] = version
+            let stream = if let known = streams[name] { known } else { try await read(name) }
+            loaded.therapistState = TherapistState.fold(stream.events)
+            loaded.versions[name] = stream.version
         }
-        if let profileId = needs.profileId {
-            let name = StreamName(.profile, profileId)
-            let (events, version) = try await read(name)
-            loaded.profileState = ProfileState.fold(events)
-            loaded.versions[name] = version
+        if let profileName, let stream = streams[profileName] {
+            loaded.profileState = ProfileState.fold(stream.events)
+            loaded.versions[profileName] = stream.version
         }
-        if let newTherapistId = needs.newTherapistId {
+        if let newTherapistName, let stream = streams[newTherapistName] {
             // Read, not appended to: its version is not expected.
-            loaded.newTherapistState = TherapistState.fold(try await read(StreamName(.therapist, newTherapistId)).events)
+            loaded.newTherapistState = TherapistState.fold(stream.events)
         }
-        if let newCaseId = needs.newCaseId {
-            let name = StreamName(.case, newCaseId)
-            loaded.versions[name] = try await read(name).version
+        if let newCaseName, let stream = streams[newCaseName] {
+            loaded.versions[newCaseName] = stream.version
         }
         return loaded
     }

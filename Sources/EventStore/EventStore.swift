@@ -10,6 +10,11 @@ public protocol EventLogReader: Sendable {
     /// Up to `limit` events of one stream, from `version` (1 = the first) on.
     func readStream(_ stream: StreamID, fromVersion version: Int64, limit: Int) async throws -> [RecordedEvent]
 
+    /// Every event of each stream, in the order given: what a command is
+    /// decided on. A store that can reads them in one trip (the default
+    /// reads one stream after another).
+    func readStreams(_ streams: [StreamID]) async throws -> [[RecordedEvent]]
+
     /// One batch of the log in position order, filtered as `query` says.
     func read(_ query: LogQuery) async throws -> [RecordedEvent]
 
@@ -224,6 +229,12 @@ extension EventLog {
 }
 
 extension EventLogReader {
+    public func readStreams(_ streams: [StreamID]) async throws -> [[RecordedEvent]] {
+        var all: [[RecordedEvent]] = []
+        for stream in streams { all.append(try await readStream(stream)) }
+        return all
+    }
+
     /// All events of one stream.
     public func readStream(_ stream: StreamID) async throws -> [RecordedEvent] {
         var all: [RecordedEvent] = []

@@ -286,6 +286,10 @@ public enum EventStoreContract {
             }
             let s1 = try await store.readStream(stream("s-1"), fromVersion: 2, limit: 10)
             try await check(s1.map(\.position) == [4, 7, 10], "s-1 from version 2: \(s1.map(\.position))")
+            let several = try await store.readStreams([stream("s-2"), stream("none"), stream("s-0"), stream("s-2")])
+            try await check(
+                several.map { $0.map(\.position) } == [[2, 5, 8], [], [3, 6, 9], [2, 5, 8]],
+                "streams s-2, none, s-0, s-2 at once: \(several.map { $0.map(\.position) })")
             let page = try await store.read(LogQuery(after: 3, limit: 4))
             try await check(page.map(\.position) == [4, 5, 6, 7], "page \(page.map(\.position))")
             let odd = try await store.read(LogQuery(after: 0, limit: 100, types: ["Odd"]))
