@@ -13,7 +13,9 @@ actor WarmFacts {
     let projection: StatisticsProjection
     let logger: Logger
     private var facts: MarketplaceFacts?
-    private var catchingUp: Task<CaughtUpFacts, any Error>?
+    /// The catch-up running, and its number (catch-ups are numbered as they begin).
+    private var catchingUp: (task: Task<CaughtUpFacts, any Error>, number: Int)?
+    private var begun = 0
     private var saved: Int64 = -1
 
     init(projection: StatisticsProjection, logger: Logger) {
@@ -23,19 +25,24 @@ actor WarmFacts {
 
     /// The facts up to the head (at least the head when this was called), and
     /// why they were rebuilt from position 0 if the first catch-up had to.
+    ///
+    /// A catch-up reads the head itself, so one that begins after this call
+    /// covers it; one already running may have read the head before, so the
+    /// call waits for it and then for the next. The head is not read here
+    /// first: under load every read found new commits anyway, and that read
+    /// was one more trip to the store's threads, behind the commands' reads.
     func current() async throws -> CaughtUpFacts {
-        let head = try await projection.store.head().position
+        let before = begun
         while true {
-            if let facts, facts.checkpoint >= head { return CaughtUpFacts(facts: facts, rebuiltBecause: nil) }
             if let running = catchingUp {
-                let caught = try await running.value
-                if caught.rebuiltBecause != nil, caught.facts.checkpoint >= head { return caught }
+                let caught = try await running.task.value
+                if running.number > before { return caught }
                 continue
             }
+            begun += 1
             let task = Task { try await self.refresh() }
-            catchingUp = task
-            let caught = try await task.value
-            if caught.rebuiltBecause != nil { return caught }
+            catchingUp = (task, begun)
+            return try await task.value
         }
     }
 

@@ -5,6 +5,8 @@ import CaseloadDomain
 import CSQLite
 import EventStore
 import Foundation
+import EventStoreTesting
+import Synchronization
 import Testing
 
 /// The application as a front end uses it: one configuration, one function
@@ -180,4 +182,44 @@ struct CorruptionFailed: Error {}
         #expect(untouched.sqlite.backgroundCheckpoints == true)
         #expect(untouched.replay == ReplayTuning(chunkSize: 16_384, parallelism: 3))
     }
+}
+
+/// A long-running front end's statistics (facts kept warm): a read sees
+/// every command acknowledged before it began, while other commands and
+/// reads run at once.
+@Suite struct WarmStatisticsTests {
+    @Test func aReadSeesEveryCommandAcknowledgedBeforeItWhileOthersRun() async throws {
+        let scratch = try ImportScratch()
+        var configuration = CaseloadConfiguration(store: .sqlite(path: scratch.directory.appendingPathComponent("log.sqlite").path))
+        configuration.durability = .normal
+        configuration.keepsFactsWarm = true
+        try await withMarketplace(configuration) { app in
+            try await app.execute(.joinTherapist(therapistId: "t1"), by: .support("s1"), at: at("2024-03-01T08:00:00Z"), commandID: commandID(1))
+            let acknowledged = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for n in 0..<30 {
+                            try await app.execute(
+                                .openInquiry(caseId: "c\(worker)-\(n)", clientId: "k\(worker)-\(n)", therapistId: "t1", format: .individual, oneOff: false),
+                                by: .client("k\(worker)-\(n)"), at: at("2024-03-01T09:00:00Z"), commandID: testUUID(10_000 + worker * 100 + n))
+                            acknowledged.add()
+                            let before = acknowledged.value
+                            let row = try await app.statistics(StatisticsRequest(therapist: "t1", includePlatform: false)).therapists[0]
+                            #expect(row.inquiries >= before, "a read saw \(row.inquiries) inquiries after \(before) were acknowledged")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let row = try await app.statistics(StatisticsRequest(therapist: "t1")).therapists[0]
+            #expect(row.inquiries == 240)
+        }
+    }
+}
+
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
