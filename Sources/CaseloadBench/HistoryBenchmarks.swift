@@ -121,7 +121,7 @@ extension Harness {
             var rates: [Double] = []
             for _ in 0..<options.runs {
                 let start = ContinuousClock.now
-                let _: [Never] = try await store.scan(LogQuery()) { _ in nil }
+                let _: [Never] = try await store.scan(LogQuery(limit: Int.max)) { _ in nil }
                 rates.append(Double(events) / (ContinuousClock.now - start).seconds)
             }
             record(Figure(
