@@ -85,9 +85,13 @@ public struct StatisticsProjection: Sendable {
             }
             hash = event.hash
         }
-        try await store.saveProjection(
-            ProjectionState(
-                name: Self.name, checkpoint: facts.checkpoint, state: Self.stateTag + hash.bytes + FactsCodec.encode(facts)))
+        // Written in pieces (twice: once to count them), never whole: the
+        // encoded facts of a 14M-event history are about 100 MB.
+        let prefix = Self.stateTag + hash.bytes
+        let size = FactsCodec.encodedSize(facts, after: prefix)
+        try await store.saveProjection(named: Self.name, checkpoint: facts.checkpoint, size: size) { piece in
+            try FactsCodec.encode(facts, after: prefix, pieces: piece)
+        }
     }
 
     /// Why a saved state is not used.
@@ -147,13 +151,19 @@ public struct StatisticsProjection: Sendable {
         _ store: any EventLogReader, into facts: inout MarketplaceFacts, query: LogQuery,
         tuning: ReplayTuning = ReplayTuning(), progress: Progress? = nil
     ) async throws {
-        var query = query
-        // Events the facts ignore are not even read back.
-        query.types = MarketplaceFacts.relevantTypes
-        let head = try await DecodedLog.forEachChunk(store, query: query, tuning: tuning) { chunk, end, head in
-            for item in chunk {
+        // Events the facts ignore are not decoded. They are skipped on the
+        // reader threads by their type rather than left out by the query: a
+        // `type IN (…)` of twelve names cost SQLite a look-up per row, and
+        // the types the facts ignore are about 1% of a history's events.
+        // Profile views (most of the events) come grouped by therapist, apart
+        // from the chunk's other events (see `MarketplaceFacts.apply(views:)`).
+        let head = try await DecodedLog.forEachChunk(
+            store, query: query, tuning: tuning, keeping: MarketplaceFacts.relevantTypes, viewsApart: true
+        ) { chunk, end, head in
+            for item in chunk.events {
                 try facts.apply(item.event, occurredAt: item.occurredAt, position: item.position)
             }
+            facts.apply(views: chunk.views)
             progress?(end, head)
         }
         guard let head else { return }
@@ -200,6 +210,18 @@ public struct DecodedEvent: Sendable {
     public var position: Int64
 }
 
+/// One chunk of the log, decoded: its events in position order and, when
+/// the read asked for them apart, its profile views grouped by therapist
+/// (then not among `events`).
+public struct DecodedChunk: Sendable {
+    public var events: [DecodedEvent]
+    /// Finished (see ``ProfileViewBatch/finish()``); empty unless views were asked for apart.
+    public var views: ProfileViewBatch
+
+    /// Events and views.
+    public var count: Int { events.count + views.count }
+}
+
 /// The log read fast and decoded into domain events: chunks of positions are
 /// read and decoded on reader threads (the store's lean `scan`: no
 /// `RecordedEvent`s, payloads decoded where they lie), up to `parallelism`
@@ -209,9 +231,15 @@ public enum DecodedLog {
     /// Calls `body` with each chunk in order, with the chunk's last position
     /// and the head the read stops at; returns that head (nil if nothing to read).
     @discardableResult
+    /// With `keeping`, events of other types are skipped on the reader
+    /// threads (not decoded, not passed to `body`), as if the query had
+    /// selected only those types. With `viewsApart`, profile views (decoded
+    /// and checked as every event is) go to the chunk's `views`, grouped by
+    /// therapist on the reader thread, instead of its `events`.
     public static func forEachChunk(
         _ store: any EventLogReader, query: LogQuery, tuning: ReplayTuning = ReplayTuning(),
-        _ body: ([DecodedEvent], _ end: Int64, _ head: Int64) throws -> Void
+        keeping: Set<String>? = nil, viewsApart: Bool = false,
+        _ body: (DecodedChunk, _ end: Int64, _ head: Int64) throws -> Void
     ) async throws -> Int64? {
         let chunkSize = max(1, tuning.chunkSize)
         let parallelism = tuning.parallelism
@@ -233,21 +261,26 @@ public enum DecodedLog {
             return start
         }
 
-        func launch(_ after: Int64, releasing consumed: [DecodedEvent]) -> Task<[DecodedEvent], any Error> {
+        func launch(_ after: Int64, releasing consumed: [DecodedEvent]) -> Task<DecodedChunk, any Error> {
             var chunk = template
             chunk.after = after
             chunk.upToPosition = chunkEnd(after)
-            let state = ChunkState(releasing: consumed)
+            let state = ChunkState(releasing: consumed, keeping: keeping)
             return Task {
                 // The transform keeps nothing itself: the state collects the events.
                 let _: [Never] = try await store.scan(chunk) { view in
+                    guard state.keeps(view.type) else { return nil }
                     guard let base = view.payload.baseAddress, !view.payload.isEmpty else {
                         throw UnreadableEventError(position: view.position, stream: "?", reason: "empty payload")
                     }
                     var scanner = JSONScanner(base: base.assumingMemoryBound(to: UInt8.self), count: view.payload.count)
                     do {
                         let event = try CaseloadEvent.decode(type: view.type, schemaVersion: view.schemaVersion, from: &scanner)
-                        state.append(DecodedEvent(event: event, occurredAt: view.occurredAt, position: view.position))
+                        if viewsApart, case .profileViewed(let viewed) = event {
+                            state.views.add(therapistId: viewed.therapistId, occurredAt: view.occurredAt, position: view.position)
+                        } else {
+                            state.append(DecodedEvent(event: event, occurredAt: view.occurredAt, position: view.position))
+                        }
                         return nil
                     } catch {
                         throw UnreadableEventError(position: view.position, stream: "?", reason: "\(error)")
@@ -257,7 +290,7 @@ public enum DecodedLog {
             }
         }
 
-        var inFlight: [(end: Int64, task: Task<[DecodedEvent], any Error>)] = []
+        var inFlight: [(end: Int64, task: Task<DecodedChunk, any Error>)] = []
         while inFlight.count < max(1, parallelism), let next = takeStart() {
             inFlight.append((chunkEnd(next), launch(next, releasing: [])))
         }
@@ -267,7 +300,7 @@ public enum DecodedLog {
             while !inFlight.isEmpty {
                 let end = inFlight[0].end
                 let decoded = try await inFlight.removeFirst().task.value
-                if decoded.isEmpty, let pending = nextStart {
+                if decoded.count == 0, let pending = nextStart {
                     // A chunk with nothing in it: positions are gapless, so
                     // this is a log edited by hand (or a filter that selects
                     // little). Jump to the next event rather than read every
@@ -288,7 +321,7 @@ public enum DecodedLog {
                     consumed = []
                 }
                 try body(decoded, end, head)
-                consumed = decoded
+                consumed = decoded.events
             }
         } catch {
             for (_, task) in inFlight { task.cancel() }
@@ -315,9 +348,30 @@ public enum DecodedLog {
 /// by two threads at once. It is `Sendable` only to be captured by the transform.
 private final class ChunkState: @unchecked Sendable {
     private var events: [DecodedEvent] = []
+    /// The chunk's profile views, when they are asked for apart.
+    var views = ProfileViewBatch()
     private var consumed: [DecodedEvent]?
+    private let keeping: Set<String>?
+    /// The last type asked about and the answer: runs of one type (profile
+    /// views, most of a history) then cost a comparison of short strings
+    /// instead of hashing each name.
+    private var lastType = ""
+    private var lastKept = false
 
-    init(releasing consumed: [DecodedEvent]) { self.consumed = consumed }
+    init(releasing consumed: [DecodedEvent], keeping: Set<String>?) {
+        self.consumed = consumed
+        self.keeping = keeping
+    }
+
+    /// Whether events of `type` are decoded and kept.
+    func keeps(_ type: String) -> Bool {
+        guard let keeping else { return true }
+        if type != lastType {
+            lastType = type
+            lastKept = keeping.contains(type)
+        }
+        return lastKept
+    }
 
     func append(_ event: DecodedEvent) {
         if consumed != nil { releaseConsumed() }
@@ -331,10 +385,14 @@ private final class ChunkState: @unchecked Sendable {
         consumed = nil
     }
 
-    /// The events, leaving the state empty.
-    func take() -> [DecodedEvent] {
+    /// The events and views (the views grouped), leaving the state empty.
+    func take() -> DecodedChunk {
         consumed = nil
-        defer { events = [] }
-        return events
+        views.finish()
+        defer {
+            events = []
+            views = ProfileViewBatch()
+        }
+        return DecodedChunk(events: events, views: views)
     }
 }

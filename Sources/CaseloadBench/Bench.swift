@@ -7,7 +7,7 @@ import EventStoreSQLite
 import Foundation
 import Logging
 
-/// The benchmark harness: `Scripts/bench [--size 1M|10M] [--runs N] [--only NAME,…]`
+/// The benchmark harness: `Scripts/bench [--size 1M|10M|14M] [--runs N] [--only NAME,…]`
 /// (or `swift run -c release CaseloadBench …`). Every figure is the median of
 /// several runs on a fresh file, printed next to its target, and written as
 /// JSON (bench-results/latest.json). Timings live here, never in tests.
@@ -19,6 +19,7 @@ struct Bench {
             FileHandle.standardError.write(Data("error: \(error)\n\(BenchOptions.usage)\n".utf8))
             exit(64)
         }
+        if options.isMarketplace && options.only == nil { options.only = Harness.marketplaceNames }
         let harness = Harness(options: options)
         try await harness.run()
     }
@@ -29,10 +30,23 @@ struct BenchOptions {
     var runs = 3
     var only: Set<String>?
     var output = "bench-results/latest.json"
+    /// A history file to reuse (or to generate once and keep): `--history
+    /// PATH` or CASELOAD_BENCH_HISTORY. Without it the history is generated
+    /// in the scratch directory on every run.
+    var history: String? = ProcessInfo.processInfo.environment["CASELOAD_BENCH_HISTORY"]
+
+    /// `--size 14M`: issue 16's marketplace history, exactly
+    /// `caseload generate --therapists 2000 --months 24 --seed 1 --views`.
+    static let marketplaceEvents = 14_000_000
+    var isMarketplace: Bool { events == Self.marketplaceEvents }
 
     static let usage = """
-        usage: CaseloadBench [--size N|1M|10M] [--runs N] [--only bench,…] [--output FILE]
+        usage: CaseloadBench [--size N|1M|10M|14M] [--runs N] [--only bench,…] [--output FILE] [--history PATH]
         benchmarks: \(Harness.names.joined(separator: ", "))
+        --size 14M is issue 16's history (`caseload generate --therapists 2000 --months 24 --seed 1 --views`,
+        14,094,515 events) and runs replay, replay-memory, compare and raw-scan unless --only says otherwise.
+        --history PATH (or CASELOAD_BENCH_HISTORY=PATH) reuses that history file, generating it there
+        once if it does not exist; the history benchmarks then skip generate and import.
         """
 
     mutating func parse(_ arguments: ArraySlice<String>) throws {
@@ -49,6 +63,9 @@ struct BenchOptions {
                 guard let value = rest.popFirst() else { throw BenchError("--only takes names") }
                 only = Set(value.split(separator: ",").map(String.init))
                 if let unknown = only?.subtracting(Harness.names).first { throw BenchError("no benchmark '\(unknown)'") }
+            case "--history":
+                guard let value = rest.popFirst() else { throw BenchError("--history takes a path") }
+                history = value
             case "--output":
                 guard let value = rest.popFirst() else { throw BenchError("--output takes a path") }
                 output = value

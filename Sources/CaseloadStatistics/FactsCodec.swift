@@ -14,10 +14,50 @@ public enum FactsCodec {
     static let magic: [UInt8] = Array("CLF".utf8)
     public static let formatVersion: UInt8 = 4
 
-    public static func encode(_ facts: MarketplaceFacts) -> [UInt8] {
+    public static func encode(_ facts: MarketplaceFacts) -> [UInt8] { encode(facts, after: []) }
+
+    /// `prefix` followed by the encoded facts, in one array: a caller that
+    /// saves the state behind a header of its own (the projection's tag and
+    /// hash) then never holds the state twice, as `prefix + encode(facts)` did.
+    public static func encode(_ facts: MarketplaceFacts, after prefix: [UInt8]) -> [UInt8] {
         var out = Writer()
         // Sized up front: growing by doubling would briefly hold twice the state.
-        out.bytes.reserveCapacity(estimatedSize(facts))
+        out.bytes.reserveCapacity(prefix.count + estimatedSize(facts))
+        write(facts, after: prefix, into: &out) { _ in }
+        return out.bytes
+    }
+
+    /// ``encode(_:after:)`` handed over in pieces of about `pieceSize` bytes,
+    /// in order, never held whole (a saved state is ~100 MB at 14M events).
+    public static func encode(
+        _ facts: MarketplaceFacts, after prefix: [UInt8], pieceSize: Int = 1 << 20,
+        pieces emit: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
+        var out = Writer()
+        out.bytes.reserveCapacity(pieceSize + 65_536)
+        try write(facts, after: prefix, into: &out) { out in
+            if out.bytes.count >= pieceSize {
+                try out.bytes.withUnsafeBytes(emit)
+                out.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        if !out.bytes.isEmpty { try out.bytes.withUnsafeBytes(emit) }
+    }
+
+    /// The size ``encode(_:after:)`` returns, counted without keeping the bytes.
+    public static func encodedSize(_ facts: MarketplaceFacts, after prefix: [UInt8]) -> Int {
+        var size = 0
+        encode(facts, after: prefix) { size += $0.count }
+        return size
+    }
+
+    /// Writes `prefix` and the facts into `out`, calling `boundary` between
+    /// therapists' views and between cases (where a caller may hand over
+    /// what `out` holds so far).
+    static func write(
+        _ facts: MarketplaceFacts, after prefix: [UInt8], into out: inout Writer, boundary: (inout Writer) throws -> Void
+    ) rethrows {
+        out.bytes.append(contentsOf: prefix)
         out.bytes.append(contentsOf: magic)
         out.bytes.append(formatVersion)
         out.int(facts.checkpoint)
@@ -39,12 +79,17 @@ public enum FactsCodec {
         for (id, times) in views {
             out.string(id)
             out.int(Int64(times.count))
+            #if _endian(little)
+            times.withUnsafeBytes { out.bytes.append(contentsOf: $0) }
+            #else
             times.withUnsafeBytes { raw in
                 for offset in stride(from: 0, to: raw.count, by: 4) {
                     let value = raw.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian
                     withUnsafeBytes(of: value) { out.bytes.append(contentsOf: $0) }
                 }
             }
+            #endif
+            try boundary(&out)
         }
         out.int(Int64(facts.cases.count))
         for c in facts.cases {
@@ -77,8 +122,8 @@ public enum FactsCodec {
                 out.string(p.sessionId)
                 out.int(p.price.amount)
             }
+            try boundary(&out)
         }
-        return out.bytes
     }
 
     /// An upper bound of the encoded size (ids assumed at most 64 bytes).

@@ -75,6 +75,31 @@ public protocol ProjectionStore: Sendable {
     /// transaction, replacing what was saved under its name. A checkpoint past
     /// the log's head is refused.
     func saveProjection(_ state: ProjectionState) async throws
+
+    /// Saves a state of exactly `size` bytes that `write` hands over in
+    /// pieces, in order, as ``saveProjection(_:)`` saves a whole one: a store
+    /// that can write a value in parts (SQLite) never holds a large state
+    /// whole. The default collects the pieces and calls ``saveProjection(_:)``.
+    /// Throws (and saves nothing) when the pieces do not add up to `size`.
+    func saveProjection(
+        named name: String, checkpoint: Int64, size: Int,
+        write: @escaping @Sendable (_ piece: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) async throws
+}
+
+extension ProjectionStore {
+    public func saveProjection(
+        named name: String, checkpoint: Int64, size: Int,
+        write: @escaping @Sendable (_ piece: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) async throws {
+        var state: [UInt8] = []
+        state.reserveCapacity(size)
+        try write { state.append(contentsOf: $0) }
+        guard state.count == size else {
+            throw EventStoreError(.invalidAppend, "projection '\(name)': its state is \(state.count) bytes, not the \(size) announced")
+        }
+        try await saveProjection(ProjectionState(name: name, checkpoint: checkpoint, state: state))
+    }
 }
 
 /// The personal-data vault, kept apart from the log so that a subject's data

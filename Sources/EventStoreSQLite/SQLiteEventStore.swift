@@ -294,13 +294,34 @@ public final class SQLiteEventStore: EventStore {
             defer { statement.reset() }
             statement.bind(1, name)
             guard try statement.step() else { return nil }
-            return ProjectionState(name: name, checkpoint: statement.int64(0), state: statement.byteArray(1))
+            let checkpoint = statement.int64(0)
+            var state = statement.byteArray(1)
+            statement.reset()
+            try ProjectionParts.append(name, to: &state, db)
+            return ProjectionState(name: name, checkpoint: checkpoint, state: state)
         }
     }
 
     public func saveProjection(_ projection: ProjectionState) async throws {
         _ = try await withTransaction { transaction in
             try transaction.saveProjection(projection)
+            return true
+        }
+    }
+
+    /// Writes the state in pieces, a row each (see ``ProjectionParts``), so
+    /// the state is never whole in memory: the statistics of a 14M-event
+    /// history are about 100 MB.
+    public func saveProjection(
+        named name: String, checkpoint: Int64, size: Int,
+        write: @escaping @Sendable (_ piece: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) async throws {
+        _ = try await withTransaction { transaction in
+            guard var own = transaction as? WriterConnection.Transaction else {
+                preconditionFailure("a SQLite store's transaction is its writer's")
+            }
+            try own.saveProjection(named: name, checkpoint: checkpoint, size: size, write: write)
+            transaction = own
             return true
         }
     }

@@ -512,6 +512,8 @@ final class WriterConnection {
                     .invalidAppend,
                     "projection '\(projection.name)': checkpoint \(projection.checkpoint) is past the head \(head.position)")
             }
+            // A state saved whole replaces one saved in parts.
+            try ProjectionParts.delete(projection.name, try connection.connection())
             let savedAt = connection.clock().microsecondsSinceEpoch
             let statement = try connection.connection().cached(
                 "INSERT OR REPLACE INTO projections (name, checkpoint, state, saved_at) VALUES (?, ?, ?, ?)")
@@ -522,6 +524,53 @@ final class WriterConnection {
             try projection.state.withUnsafeBytes { state in
                 statement.bindBlobNoCopy(3, state)
                 try statement.step()
+            }
+        }
+
+        /// ``saveProjection(_:)`` with the state written in pieces, each in a
+        /// row of its own: the first in the projection's row, the next ones
+        /// in part rows (``ProjectionParts``), all in this transaction. SQLite
+        /// builds a row's record whole in memory (a zero-filled one too, for a
+        /// value that is not the last column), so one ~100 MB state had cost
+        /// its size twice over while it was saved.
+        mutating func saveProjection(
+            named name: String, checkpoint: Int64, size: Int,
+            write: (_ piece: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+        ) throws {
+            guard checkpoint <= head.position else {
+                throw EventStoreError(
+                    .invalidAppend, "projection '\(name)': checkpoint \(checkpoint) is past the head \(head.position)")
+            }
+            let db = try connection.connection()
+            try ProjectionParts.delete(name, db)
+            let savedAt = connection.clock().microsecondsSinceEpoch
+            let statement = try db.cached(
+                "INSERT OR REPLACE INTO projections (name, checkpoint, state, saved_at) VALUES (?, ?, ?, ?)")
+            var part = 0
+            var written = 0
+            func insert(_ piece: UnsafeRawBufferPointer) throws {
+                defer { statement.reset() }
+                statement.bind(1, part == 0 ? name : ProjectionParts.name(name, part))
+                statement.bind(2, checkpoint)
+                statement.bind(4, savedAt)
+                if piece.isEmpty {
+                    sqlite3_bind_zeroblob(statement.pointer, 3, 0)
+                } else {
+                    statement.bindBlobNoCopy(3, piece)
+                }
+                try statement.step()
+                part += 1
+                written += piece.count
+            }
+            try write { piece in
+                guard piece.count <= size - written else {
+                    throw EventStoreError(.invalidAppend, "projection '\(name)': its state is longer than the \(size) bytes announced")
+                }
+                try insert(piece)
+            }
+            if part == 0 { try insert(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            guard written == size else {
+                throw EventStoreError(.invalidAppend, "projection '\(name)': its state is \(written) bytes, not the \(size) announced")
             }
         }
 
@@ -616,5 +665,39 @@ public struct WriterStatistics: Sendable, Hashable {
     public init(deferredGroups: Int = 0, groupsRunAgain: Int = 0) {
         self.deferredGroups = deferredGroups
         self.groupsRunAgain = groupsRunAgain
+    }
+}
+
+/// A projection state saved in pieces (``SQLiteEventStore/saveProjection(named:checkpoint:size:write:)``):
+/// the first piece in the projection's own row, piece k in a row named
+/// `name` + U+0001 + k (six digits), so that the parts sort in order after
+/// it. A reader joins them in that order; a build that does not know parts
+/// reads the first piece alone, which its decoder refuses, and rebuilds.
+enum ProjectionParts {
+    static func name(_ name: String, _ part: Int) -> String {
+        let digits = String(part)
+        return name + "\u{1}" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    /// The range of the part rows' names: [name + U+0001, name + U+0002).
+    static func bounds(_ name: String) -> (String, String) { (name + "\u{1}", name + "\u{2}") }
+
+    static func delete(_ name: String, _ db: SQLiteConnection) throws {
+        let statement = try db.cached("DELETE FROM projections WHERE name >= ? AND name < ?")
+        defer { statement.reset() }
+        let (low, high) = bounds(name)
+        statement.bind(1, low)
+        statement.bind(2, high)
+        try statement.step()
+    }
+
+    /// The state's part rows after the first, joined onto `state`.
+    static func append(_ name: String, to state: inout [UInt8], _ db: SQLiteConnection) throws {
+        let statement = try db.cached("SELECT state FROM projections WHERE name >= ? AND name < ? ORDER BY name")
+        defer { statement.reset() }
+        let (low, high) = bounds(name)
+        statement.bind(1, low)
+        statement.bind(2, high)
+        while try statement.step() { state.append(contentsOf: statement.bytes(0)) }
     }
 }
