@@ -20,7 +20,11 @@ struct Bench {
             exit(64)
         }
         let harness = Harness(options: options)
-        try await harness.run()
+        if let url = options.postgres {
+            try await harness.runPostgres(url)
+        } else {
+            try await harness.run()
+        }
     }
 }
 
@@ -29,10 +33,13 @@ struct BenchOptions {
     var runs = 3
     var only: Set<String>?
     var output = "bench-results/latest.json"
+    /// Runs the PostgreSQL benchmarks against this database instead (PostgresBenchmarks.swift).
+    var postgres: String?
 
     static let usage = """
-        usage: CaseloadBench [--size N|1M|10M] [--runs N] [--only bench,…] [--output FILE]
+        usage: CaseloadBench [--size N|1M|10M] [--runs N] [--only bench,…] [--output FILE] [--postgres URL]
         benchmarks: \(Harness.names.joined(separator: ", "))
+        with --postgres URL (each in a fresh schema of that database): \(Harness.postgresNames.joined(separator: ", "))
         """
 
     mutating func parse(_ arguments: ArraySlice<String>) throws {
@@ -48,10 +55,13 @@ struct BenchOptions {
             case "--only":
                 guard let value = rest.popFirst() else { throw BenchError("--only takes names") }
                 only = Set(value.split(separator: ",").map(String.init))
-                if let unknown = only?.subtracting(Harness.names).first { throw BenchError("no benchmark '\(unknown)'") }
+                if let unknown = only?.subtracting(Harness.names + Harness.postgresNames).first { throw BenchError("no benchmark '\(unknown)'") }
             case "--output":
                 guard let value = rest.popFirst() else { throw BenchError("--output takes a path") }
                 output = value
+            case "--postgres":
+                guard let value = rest.popFirst() else { throw BenchError("--postgres takes a URL") }
+                postgres = value
             case "--help", "-h":
                 print(Self.usage)
                 exit(0)
