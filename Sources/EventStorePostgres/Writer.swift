@@ -333,7 +333,10 @@ struct PlannedRows: AppendStorage {
         ids.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
         for append in appends { ids.append(contentsOf: append.events.map(\.id)) }
         var versions: [StreamID: Int64] = [:]
+        // Every planned event goes in too (a later append of the group must
+        // see it): room for all of them, rather than growing it row by row.
         var committed: [UUID: RecordedEvent] = [:]
+        committed.reserveCapacity(ids.count)
         for row in try await session.run(session.queries.planningReads(streams: streams, ids: ids), on: connection) {
             let columns = row.makeRandomAccess()
             if try columns[0].decode(Int64?.self) == nil {
