@@ -165,7 +165,9 @@ let package = Package(
             dependencies: [
                 "Caseload", "CaseloadApplication", "EventStore", "EventStoreSQLite", "CaseloadDomain", "CaseloadCoding",
                 "CaseloadGenerator", "CaseloadStatistics", "CaseloadRatings", "CaseloadAudit",
+                "EventStorePostgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict),
 

@@ -21,7 +21,11 @@ struct Bench {
         }
         if options.isMarketplace && options.only == nil { options.only = Harness.marketplaceNames }
         let harness = Harness(options: options)
-        try await harness.run()
+        if let url = options.postgres {
+            try await harness.runPostgres(url)
+        } else {
+            try await harness.run()
+        }
     }
 }
 
@@ -34,6 +38,8 @@ struct BenchOptions {
     /// PATH` or CASELOAD_BENCH_HISTORY. Without it the history is generated
     /// in the scratch directory on every run.
     var history: String? = ProcessInfo.processInfo.environment["CASELOAD_BENCH_HISTORY"]
+    /// Runs the PostgreSQL benchmarks against this database instead (PostgresBenchmarks.swift).
+    var postgres: String?
 
     /// `--size 14M`: issue 16's marketplace history, exactly
     /// `caseload generate --therapists 2000 --months 24 --seed 1 --views`.
@@ -41,12 +47,13 @@ struct BenchOptions {
     var isMarketplace: Bool { events == Self.marketplaceEvents }
 
     static let usage = """
-        usage: CaseloadBench [--size N|1M|10M|14M] [--runs N] [--only bench,…] [--output FILE] [--history PATH]
+        usage: CaseloadBench [--size N|1M|10M|14M] [--runs N] [--only bench,…] [--output FILE] [--history PATH] [--postgres URL]
         benchmarks: \(Harness.names.joined(separator: ", "))
         --size 14M is issue 16's history (`caseload generate --therapists 2000 --months 24 --seed 1 --views`,
         14,094,515 events) and runs replay, replay-memory, compare and raw-scan unless --only says otherwise.
         --history PATH (or CASELOAD_BENCH_HISTORY=PATH) reuses that history file, generating it there
         once if it does not exist; the history benchmarks then skip generate and import.
+        with --postgres URL (each in a fresh schema of that database): \(Harness.postgresNames.joined(separator: ", "))
         """
 
     mutating func parse(_ arguments: ArraySlice<String>) throws {
@@ -62,13 +69,16 @@ struct BenchOptions {
             case "--only":
                 guard let value = rest.popFirst() else { throw BenchError("--only takes names") }
                 only = Set(value.split(separator: ",").map(String.init))
-                if let unknown = only?.subtracting(Harness.names).first { throw BenchError("no benchmark '\(unknown)'") }
+                if let unknown = only?.subtracting(Harness.names + Harness.postgresNames).first { throw BenchError("no benchmark '\(unknown)'") }
             case "--history":
                 guard let value = rest.popFirst() else { throw BenchError("--history takes a path") }
                 history = value
             case "--output":
                 guard let value = rest.popFirst() else { throw BenchError("--output takes a path") }
                 output = value
+            case "--postgres":
+                guard let value = rest.popFirst() else { throw BenchError("--postgres takes a URL") }
+                postgres = value
             case "--help", "-h":
                 print(Self.usage)
                 exit(0)

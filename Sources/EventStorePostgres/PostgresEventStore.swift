@@ -243,13 +243,12 @@ public final class PostgresEventStore: EventStore {
             var mapped: [T] = []
             // Rows are mapped as they stream in, without keeping them all.
             for try await row in try await connection.query(sql, logger: logger) {
-                let (position, type, schemaVersion, occurred, recorded, payload) =
-                    try row.decode((Int64, String, Int32, Int64, Int64, ByteBuffer).self)
-                let value = try payload.withUnsafeReadableBytes { bytes in
+                let lean = try LeanRow(row)
+                let value = try lean.payload.withUnsafeReadableBytes { bytes in
                     try transform(EventView(
-                        position: position, type: type, schemaVersion: Int(schemaVersion),
-                        occurredAt: Timestamp(microsecondsSinceEpoch: occurred),
-                        recordedAt: Timestamp(microsecondsSinceEpoch: recorded), payload: bytes))
+                        position: lean.position, type: lean.type, schemaVersion: Int(lean.schemaVersion),
+                        occurredAt: Timestamp(microsecondsSinceEpoch: lean.occurredAt),
+                        recordedAt: Timestamp(microsecondsSinceEpoch: lean.recordedAt), payload: bytes))
                 }
                 if let value { mapped.append(value) }
             }

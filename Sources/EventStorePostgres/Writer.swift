@@ -65,15 +65,19 @@ final class PostgresWriter: Sendable {
                 defer { queue.jobs.removeAll(keepingCapacity: true) }
                 return queue.jobs
             }
-            var group: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)] = []
-            func flush() async {
+            var group: [PendingAppend] = []
+            /// `joining`: the group may take appends queued while it locks
+            /// the head (only when no job taken earlier is left to run).
+            func flush(joining: Bool = false) async {
                 guard !group.isEmpty else { return }
-                await session.commitGroup(group)
-                onGroupCommit?(GroupCommit(appends: group.count))
+                let room = maxGroupSize - group.count
+                let committed = await session.commitGroup(
+                    group, joining: joining ? { [self] in self.takeAppends(upTo: room) } : nil)
+                onGroupCommit?(GroupCommit(appends: committed))
                 statistics.withLock {
                     $0.groups += 1
-                    $0.appends += group.count
-                    $0.largestGroup = max($0.largestGroup, group.count)
+                    $0.appends += committed
+                    $0.largestGroup = max($0.largestGroup, committed)
                 }
                 group.removeAll(keepingCapacity: true)
             }
@@ -99,10 +103,28 @@ final class PostgresWriter: Sendable {
                     return
                 }
             }
-            await flush()
+            await flush(joining: true)
+        }
+    }
+
+    /// Takes the appends at the front of the queue, up to `limit`, leaving
+    /// any other job (and everything after it) where it is, so jobs still
+    /// run in the order they came.
+    private func takeAppends(upTo limit: Int) -> [PendingAppend] {
+        queue.withLock { queue in
+            var taken: [PendingAppend] = []
+            for job in queue.jobs {
+                guard taken.count < limit, case .append(let appends, let continuation) = job else { break }
+                taken.append((appends, continuation))
+            }
+            queue.jobs.removeFirst(taken.count)
+            return taken
         }
     }
 }
+
+/// An append waiting for its group's commit, and whom to tell.
+typealias PendingAppend = ([StreamAppend], CheckedContinuation<AppendResult, any Error>)
 
 /// What the writer did since the store opened: for tests that must know
 /// appends were grouped, and for diagnostics.
@@ -218,7 +240,15 @@ final class WriterSession: @unchecked Sendable {
     /// seeing the rows of the appends before it. A failed append leaves no
     /// trace, so nothing needs undoing, and the rows of all the appends that
     /// succeeded are written in one `INSERT`.
-    func commitGroup(_ group: [([StreamAppend], CheckedContinuation<AppendResult, any Error>)]) async {
+    ///
+    /// `joining` hands over the appends queued while the head was being
+    /// locked, which join the group: callers whose last append has just
+    /// been acknowledged send their next one meanwhile, and would otherwise
+    /// wait a whole commit (with its WAL flush) for the next group, leaving
+    /// groups alternately small and large. Returns the appends the group held.
+    @discardableResult
+    func commitGroup(_ group: [PendingAppend], joining: (() -> [PendingAppend])? = nil) async -> Int {
+        var group = group
         var results: [Result<AppendResult, any Error>] = []
         let newHead: LogHead
         let before: LogHead
@@ -226,6 +256,7 @@ final class WriterSession: @unchecked Sendable {
             let connection = try await begin()
             do {
                 var head = try await lockHead(connection)
+                if let joining { group += joining() }
                 before = head
                 var plan = try await PlannedRows.load(for: group.flatMap { $0.0 }, on: connection, session: self)
                 let now = clock()
@@ -247,10 +278,11 @@ final class WriterSession: @unchecked Sendable {
             // a retry with the same event ids is then answered as a retry).
             let failure = storeError(error, "cannot append to \(describe)")
             for (_, continuation) in group { continuation.resume(throwing: failure) }
-            return
+            return group.count
         }
         for ((_, continuation), result) in zip(group, results) { continuation.resume(with: result) }
         if newHead != before { onCommit(newHead) }
+        return group.count
     }
 
     /// Runs `body` in a transaction of its own, on a thread of its own (the
@@ -301,7 +333,10 @@ struct PlannedRows: AppendStorage {
         ids.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
         for append in appends { ids.append(contentsOf: append.events.map(\.id)) }
         var versions: [StreamID: Int64] = [:]
+        // Every planned event goes in too (a later append of the group must
+        // see it): room for all of them, rather than growing it row by row.
         var committed: [UUID: RecordedEvent] = [:]
+        committed.reserveCapacity(ids.count)
         for row in try await session.run(session.queries.planningReads(streams: streams, ids: ids), on: connection) {
             let columns = row.makeRandomAccess()
             if try columns[0].decode(Int64?.self) == nil {
