@@ -261,14 +261,29 @@ public enum DecodedLog {
             return start
         }
 
+        // Positions are gapless, so a chunk read without filters must hold
+        // every position in its range: one missing is a damaged file (a
+        // page SQLite could not tell was wrong) or rows deleted by hand, and
+        // the figures would silently leave events out. Filtered reads (types
+        // chosen in SQL, an as-of or known-at bound) skip rows on purpose.
+        let checksPositions = template.types == nil && template.stream == nil && template.actor == nil
+            && template.occurredAtOrBefore == nil && template.recordedAtOrBefore == nil
         func launch(_ after: Int64, releasing consumed: [DecodedEvent]) -> Task<DecodedChunk, any Error> {
             var chunk = template
             chunk.after = after
-            chunk.upToPosition = chunkEnd(after)
+            let end = chunkEnd(after)
+            chunk.upToPosition = end
             let state = ChunkState(releasing: consumed, keeping: keeping)
+            state.nextPosition = after + 1
             return Task {
                 // The transform keeps nothing itself: the state collects the events.
                 let _: [Never] = try await store.scan(chunk) { view in
+                    if checksPositions {
+                        guard view.position == state.nextPosition else {
+                            throw missingPositions(from: state.nextPosition, to: view.position - 1, head: head)
+                        }
+                        state.nextPosition += 1
+                    }
                     guard state.keeps(view.type) else { return nil }
                     guard let base = view.payload.baseAddress, !view.payload.isEmpty else {
                         throw UnreadableEventError(position: view.position, stream: "?", reason: "empty payload")
@@ -285,6 +300,9 @@ public enum DecodedLog {
                     } catch {
                         throw UnreadableEventError(position: view.position, stream: "?", reason: "\(error)")
                     }
+                }
+                if checksPositions, state.nextPosition <= end {
+                    throw missingPositions(from: state.nextPosition, to: end, head: head)
                 }
                 return state.take()
             }
@@ -331,6 +349,17 @@ public enum DecodedLog {
     }
 }
 
+/// Positions the log should hold (they are gapless up to the head) that a
+/// read did not find: the file is damaged or rows were deleted.
+private func missingPositions(from: Int64, to: Int64, head: Int64) -> EventStoreError {
+        EventStoreError(
+            .corrupted,
+            from == to
+                ? "position \(from) is missing from the log (its head is \(head)): the file is damaged or a row was deleted; `caseload verify` checks the whole file"
+                : "positions \(from)…\(to) are missing from the log (its head is \(head)): the file is damaged or rows were deleted; `caseload verify` checks the whole file",
+            position: from)
+}
+
 /// One chunk's decoded events, collected on the store's reader thread.
 ///
 /// It also releases the events of a chunk the caller has consumed, on that
@@ -357,6 +386,8 @@ private final class ChunkState: @unchecked Sendable {
     /// instead of hashing each name.
     private var lastType = ""
     private var lastKept = false
+    /// The position the chunk's next event must have (when its read is checked).
+    var nextPosition: Int64 = 0
 
     init(releasing consumed: [DecodedEvent], keeping: Set<String>?) {
         self.consumed = consumed

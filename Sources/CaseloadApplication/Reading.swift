@@ -29,18 +29,37 @@ public struct LogSelection: Sendable, Hashable {
 
 /// The selected events as batches in position order, up to the head as it
 /// was when iteration began, and no more than the selection's limit.
+///
+/// Unfiltered, positions are gapless: one missing (a damaged page SQLite
+/// could not tell was wrong, a row deleted by hand) throws `EventStoreError`
+/// `corrupted` naming it rather than skipping it.
 public struct LogExcerpt: AsyncSequence, Sendable {
     public typealias Element = [RecordedEvent]
     let batches: LogBatches
     let limit: Int?
+    /// The first position, when every position from it on is read (no stream or type filter).
+    var checkedFrom: Int64? = nil
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var batches: LogBatches.AsyncIterator
         var remaining: Int?
+        var expected: Int64?
 
         public mutating func next() async throws -> [RecordedEvent]? {
             if let remaining, remaining <= 0 { return nil }
             guard var batch = try await batches.next() else { return nil }
+            if var position = expected {
+                for event in batch {
+                    guard event.position == position else {
+                        throw EventStoreError(
+                            .corrupted,
+                            "position \(position) is missing from the log (the next found is \(event.position)): the file is damaged or rows were deleted; `caseload verify` checks the whole file",
+                            position: position)
+                    }
+                    position += 1
+                }
+                expected = position
+            }
             if let remaining {
                 if batch.count > remaining { batch.removeLast(batch.count - remaining) }
                 self.remaining = remaining - batch.count
@@ -50,7 +69,7 @@ public struct LogExcerpt: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(batches: batches.makeAsyncIterator(), remaining: limit)
+        AsyncIterator(batches: batches.makeAsyncIterator(), remaining: limit, expected: checkedFrom)
     }
 }
 
@@ -78,7 +97,9 @@ extension Marketplace {
 
     /// Events of the log in position order, as `selection` says.
     public func log(_ selection: LogSelection) throws -> LogExcerpt {
-        LogExcerpt(batches: store.batches(try selection.query(batchSize: 5000)), limit: selection.limit)
+        LogExcerpt(
+            batches: store.batches(try selection.query(batchSize: 5000)), limit: selection.limit,
+            checkedFrom: selection.stream == nil && selection.types == nil ? selection.from : nil)
     }
 
     /// A catch-up subscription: the selected history from `selection.from`,
