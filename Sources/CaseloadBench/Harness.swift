@@ -318,32 +318,10 @@ final class Harness {
             // Build every task's events first, as the bulk benchmark does: the
             // clock times appends, not the caller's event construction (which
             // would take CPU from the writer on these two cores).
-            let perTask = try (0..<64).map { task in
-                var ids = EventIDGenerator(seed: UInt64(run * 1000 + task + 1))
-                return (try StreamID("case-durable-\(task)"), (0..<(total / 64)).map { n in
-                    let at = Timestamp(secondsSinceEpoch: 1_700_000_000 + Int64(n))
-                    return Harness.payloadEvent(n).newEvent(id: ids.next(at: at), occurredAt: at, actor: .system("bench"))
-                })
-            }
+            let perTask = try durableWork(tasks: 64, perTask: total / 64, seed: UInt64(run), streamPrefix: "case-durable")
             let start = ContinuousClock.now
             // Each append's latency, call to acknowledgement, in µs.
-            var latencies: [Double] = []
-            latencies.reserveCapacity(total)
-            try await withThrowingTaskGroup(of: [Double].self) { group in
-                for (stream, events) in perTask {
-                    group.addTask {
-                        var own: [Double] = []
-                        own.reserveCapacity(events.count)
-                        for event in events {
-                            let called = ContinuousClock.now
-                            _ = try await store.append(to: stream, expected: .any, [event])
-                            own.append((ContinuousClock.now - called).seconds * 1e6)
-                        }
-                        return own
-                    }
-                }
-                for try await own in group { latencies += own }
-            }
+            var latencies = try await appendDurably(store, perTask)
             rates.append(Double(total / 64 * 64) / (ContinuousClock.now - start).seconds)
             latencies.sort()
             // Nearest rank: the smallest latency at or above which lie p of them.

@@ -111,7 +111,7 @@ extension Harness {
     }
 
     /// Runs the work, each task appending one event at a time; returns each append's latency in µs.
-    func appendDurably(_ store: PostgresEventStore, _ work: [(StreamID, [NewEvent])]) async throws -> [Double] {
+    func appendDurably(_ store: some EventLog, _ work: [(StreamID, [NewEvent])]) async throws -> [Double] {
         var latencies: [Double] = []
         try await withThrowingTaskGroup(of: [Double].self) { group in
             for (stream, events) in work {
