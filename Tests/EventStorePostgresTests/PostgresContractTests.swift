@@ -492,6 +492,14 @@ extension PostgresReconnection {
     /// restart, an administrator's `pg_terminate_backend`): every read
     /// still answers, run again on another connection (reads change
     /// nothing); only a fourth loss in a row would reach the caller.
+    ///
+    /// Each read is a page small enough to arrive in one piece: a result
+    /// still streaming in under backpressure when its connection ends can
+    /// trip a precondition inside postgres-nio 1.33.2
+    /// (`RowStreamStateMachine`: "How can we receive a body part, after a
+    /// channelReadComplete…"), which aborts the process; the README says so
+    /// under "Lost connections". What this test is about, a read sent on a
+    /// connection the server has ended and run again, does not need one.
     @Test func readsOnConnectionsTheServerEndsAreRunAgain() async throws {
         let schema = FreshSchema()
         defer { Task { await schema.drop() } }
@@ -505,8 +513,8 @@ extension PostgresReconnection {
             Task {
                 var reads = 0
                 while !stop.isSet {
-                    let events = try await store.read(LogQuery(limit: 2_000))
-                    #expect(events.count == 2_000)
+                    let events = try await store.read(LogQuery(after: Int64(reads % 19) * 100, limit: 100))
+                    #expect(events.count == 100)
                     reads += 1
                 }
                 return reads
