@@ -110,7 +110,8 @@ public struct CaseloadService: Sendable {
             let streams = try await load(for: command)
             var events = try Rules.decide(
                 command, actor: actor, at: time, caseState: streams.caseState, therapistState: streams.therapistState,
-                profileState: streams.profileState, newTherapistState: streams.newTherapistState)
+                profileState: streams.profileState, newTherapistState: streams.newTherapistState,
+                newCaseState: streams.newCaseState)
             var sealedName: (name: String, clientId: String, ref: String)?
             if let clientName, case .openInquiry(_, let clientId, _, _, _) = command, let first = events.first {
                 try Rules.checkClientName(clientName, of: first, occurredAt: time, actor: actor)
@@ -163,6 +164,7 @@ public struct CaseloadService: Sendable {
         var therapistState: TherapistState?
         var profileState: ProfileState?
         var newTherapistState: TherapistState?
+        var newCaseState: CaseState?
         var versions: [StreamName: Int64] = [:]
     }
 
@@ -214,6 +216,8 @@ public struct CaseloadService: Sendable {
             loaded.newTherapistState = TherapistState.fold(stream.events)
         }
         if let newCaseName, let stream = streams[newCaseName] {
+            // Its version is expected, and its state judged: the id must be free.
+            loaded.newCaseState = CaseState.fold(stream.events)
             loaded.versions[newCaseName] = stream.version
         }
         return loaded

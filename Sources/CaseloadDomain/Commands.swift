@@ -1,7 +1,7 @@
 public import CaseloadCoding
 
 /// What the backend asks the marketplace to do. Ids come in with the command
-/// (the domain never invents one); time comes in to ``Rules/decide(_:actor:at:caseState:therapistState:profileState:newTherapistState:)``.
+/// (the domain never invents one); time comes in to ``Rules/decide(_:actor:at:caseState:therapistState:profileState:newTherapistState:newCaseState:)``.
 public enum Command: Sendable, Hashable {
     // Therapist and profile streams.
     case joinTherapist(therapistId: String)
@@ -105,7 +105,7 @@ extension Rules {
     public static func decide(
         _ command: Command, actor: Initiator, at time: Timestamp,
         caseState: CaseState? = nil, therapistState: TherapistState? = nil,
-        profileState: ProfileState? = nil, newTherapistState: TherapistState? = nil
+        profileState: ProfileState? = nil, newTherapistState: TherapistState? = nil, newCaseState: CaseState? = nil
     ) throws(DomainError) -> [CaseloadEvent] {
         func checked(_ event: CaseloadEvent) throws(DomainError) -> [CaseloadEvent] {
             try check(
@@ -175,8 +175,10 @@ extension Rules {
                 InquiryOpened(
                     caseId: newCaseId, clientId: refused.clientId, therapistId: newTherapistId, format: refused.format,
                     oneOff: refused.oneOff, rematchedFrom: caseId))
+            // Judged on the new case id's own state: an id already taken
+            // (another case) is refused, as the log's verify would refuse it.
             try check(
-                opening, occurredAt: time, actor: actor, caseState: nil, therapistState: newTherapistState,
+                opening, occurredAt: time, actor: actor, caseState: newCaseState, therapistState: newTherapistState,
                 originCaseState: refused)
             events.append(opening)
             return events

@@ -47,6 +47,7 @@ public struct StateNeeds: Sendable, Hashable {
         if let profileId { states.profileState = try profileState(profileId) }
         if let originCaseId { states.originCaseState = try caseState(originCaseId) }
         if let newTherapistId { states.newTherapistState = try therapistState(newTherapistId) }
+        if let newCaseId { states.newCaseState = try caseState(newCaseId) }
         return states
     }
 }
@@ -59,6 +60,8 @@ public struct RuleStates: Sendable {
     public var profileState: ProfileState?
     public var originCaseState: CaseState?
     public var newTherapistState: TherapistState?
+    /// A re-matching resolution's new case: nil unless that id is taken.
+    public var newCaseState: CaseState?
 }
 
 extension DecodedInput {
@@ -100,13 +103,14 @@ extension Rules {
             originCaseState: states.originCaseState)
     }
 
-    /// ``decide(_:actor:at:caseState:therapistState:profileState:newTherapistState:)``
+    /// ``decide(_:actor:at:caseState:therapistState:profileState:newTherapistState:newCaseState:)``
     /// with the states the command's ``Command/stateNeeds`` named.
     public static func decide(_ command: Command, actor: Initiator, at time: Timestamp, states: RuleStates)
         throws(DomainError) -> [CaseloadEvent]
     {
         try decide(
             command, actor: actor, at: time, caseState: states.caseState, therapistState: states.therapistState,
-            profileState: states.profileState, newTherapistState: states.newTherapistState)
+            profileState: states.profileState, newTherapistState: states.newTherapistState,
+            newCaseState: states.newCaseState)
     }
 }

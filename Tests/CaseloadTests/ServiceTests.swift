@@ -128,6 +128,38 @@ func commandID(_ n: Int) -> UUID { testUUID(1_000 + n) }
         #expect(resolved.map(\.position) == [7, 8])
     }
 
+    /// Found by the command fuzzer: a re-match into a case id already taken
+    /// was decided as if the id were free (the new case's state was not
+    /// read), appended, and then refused by `verify`. The rules now refuse it.
+    @Test func aRematchIntoATakenCaseIdIsRefused() async throws {
+        try await openCase()
+        try await service.execute(.joinTherapist(therapistId: "t2"), by: .support("s1"), at: at("2024-03-01T08:30:00Z"), commandID: commandID(10))
+        try await service.execute(
+            .openInquiry(caseId: "c9", clientId: "k9", therapistId: "t2", format: .individual, oneOff: false),
+            by: .client("k9"), at: at("2024-03-01T09:30:00Z"), commandID: commandID(11))
+        try await service.execute(
+            .bookSession(caseId: "c1", sessionId: "s1", scheduledStart: at("2024-03-05T10:00:00Z"), price: Money(amount: 1000, currency: "UAH")),
+            by: .client("k1"), at: at("2024-03-02T09:00:00Z"), commandID: commandID(3))
+        try await service.execute(.holdSession(caseId: "c1", sessionId: "s1"), by: .therapist("t1"), at: at("2024-03-05T11:00:00Z"), commandID: commandID(4))
+        try await service.execute(
+            .fileRefusal(caseId: "c1", reason: .outsideCompetence, explanation: "needs a specialist in eating disorders"),
+            by: .therapist("t1"), at: at("2024-03-05T12:00:00Z"), commandID: commandID(5))
+        let head = try await store.head().position
+        for taken in ["c9", "c1"] {
+            await #expect(throws: DomainError.self) {
+                try await service.execute(
+                    .resolveRefusal(caseId: "c1", outcome: .rematched, newCaseId: taken, newTherapistId: "t2"),
+                    by: .support("s1"), at: at("2024-03-06T09:00:00Z"), commandID: commandID(taken == "c9" ? 6 : 7))
+            }
+        }
+        #expect(try await store.head().position == head)
+        // A free id still re-matches.
+        let resolved = try await service.execute(
+            .resolveRefusal(caseId: "c1", outcome: .rematched, newCaseId: "c2", newTherapistId: "t2"),
+            by: .support("s1"), at: at("2024-03-06T09:00:00Z"), commandID: commandID(8))
+        #expect(resolved.map(\.type) == ["RefusalResolved", "InquiryOpened"])
+    }
+
     @Test func concurrentCommandsOnOneCaseAllLandByRedeciding() async throws {
         try await openCase()
         let service = self.service
