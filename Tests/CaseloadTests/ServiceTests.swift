@@ -108,7 +108,8 @@ func commandID(_ n: Int) -> UUID { testUUID(1_000 + n) }
         #expect(cancelled[0].payload.text == #"{"by":"client","caseId":"c1","late":true,"policyNoticeHours":48,"sessionId":"s1"}"#)
     }
 
-    @Test func aRematchAppendsToBothCasesAtomically() async throws {
+    /// c1 with t1, a first session held and a refusal filed (positions 1–6); t2 joined.
+    func refusedCase() async throws {
         try await openCase()
         try await service.execute(.joinTherapist(therapistId: "t2"), by: .support("s1"), at: at("2024-03-01T08:30:00Z"), commandID: commandID(10))
         try await service.execute(
@@ -118,6 +119,10 @@ func commandID(_ n: Int) -> UUID { testUUID(1_000 + n) }
         try await service.execute(
             .fileRefusal(caseId: "c1", reason: .outsideCompetence, explanation: "needs a specialist in eating disorders"),
             by: .therapist("t1"), at: at("2024-03-05T12:00:00Z"), commandID: commandID(5))
+    }
+
+    @Test func aRematchAppendsToBothCasesAtomically() async throws {
+        try await refusedCase()
         let resolved = try await service.execute(
             .resolveRefusal(caseId: "c1", outcome: .rematched, newCaseId: "c2", newTherapistId: "t2"),
             by: .support("s1"), at: at("2024-03-06T09:00:00Z"), commandID: commandID(6))
@@ -132,18 +137,10 @@ func commandID(_ n: Int) -> UUID { testUUID(1_000 + n) }
     /// was decided as if the id were free (the new case's state was not
     /// read), appended, and then refused by `verify`. The rules now refuse it.
     @Test func aRematchIntoATakenCaseIdIsRefused() async throws {
-        try await openCase()
-        try await service.execute(.joinTherapist(therapistId: "t2"), by: .support("s1"), at: at("2024-03-01T08:30:00Z"), commandID: commandID(10))
+        try await refusedCase()
         try await service.execute(
             .openInquiry(caseId: "c9", clientId: "k9", therapistId: "t2", format: .individual, oneOff: false),
-            by: .client("k9"), at: at("2024-03-01T09:30:00Z"), commandID: commandID(11))
-        try await service.execute(
-            .bookSession(caseId: "c1", sessionId: "s1", scheduledStart: at("2024-03-05T10:00:00Z"), price: Money(amount: 1000, currency: "UAH")),
-            by: .client("k1"), at: at("2024-03-02T09:00:00Z"), commandID: commandID(3))
-        try await service.execute(.holdSession(caseId: "c1", sessionId: "s1"), by: .therapist("t1"), at: at("2024-03-05T11:00:00Z"), commandID: commandID(4))
-        try await service.execute(
-            .fileRefusal(caseId: "c1", reason: .outsideCompetence, explanation: "needs a specialist in eating disorders"),
-            by: .therapist("t1"), at: at("2024-03-05T12:00:00Z"), commandID: commandID(5))
+            by: .client("k9"), at: at("2024-03-05T13:00:00Z"), commandID: commandID(11))
         let head = try await store.head().position
         for taken in ["c9", "c1"] {
             await #expect(throws: DomainError.self) {
