@@ -329,28 +329,26 @@ extension Harness {
         let target = schemaURL(url, schema)
         for run in 0..<(wanted("pg-copy") ? options.runs : 1) {
             try await dropSchema(url, schema)
-            let from = try await marketplace(source)
-            let to = try await marketplace(target)
-            let copied = try await to.copy(from: from)
-            guard copied.verification.firstBadPosition == nil, copied.eventsCopied == summary.events else {
-                throw BenchError("the copy into PostgreSQL is not whole: \(copied)")
-            }
-            copyIn.append(copied.eventsPerSecond)
-            copyInWhole.append(Double(copied.eventsCopied) / copied.seconds)
-            await from.close()
-            await to.close()
-            if wanted("pg-copy") {
-                let back = path("back-\(run).sqlite")
-                let from = try await marketplace(target)
-                let to = try await marketplace(back)
+            /// One whole copy, checked; its events/s and its whole run's.
+            func copyWhole(_ source: String, _ target: String, _ what: String) async throws -> (events: Double, whole: Double) {
+                let from = try await marketplace(source)
+                let to = try await marketplace(target)
                 let copied = try await to.copy(from: from)
                 guard copied.verification.firstBadPosition == nil, copied.eventsCopied == summary.events else {
-                    throw BenchError("the copy out of PostgreSQL is not whole: \(copied)")
+                    throw BenchError("the copy \(what) is not whole: \(copied)")
                 }
-                copyOut.append(copied.eventsPerSecond)
-                copyOutWhole.append(Double(copied.eventsCopied) / copied.seconds)
                 await from.close()
                 await to.close()
+                return (copied.eventsPerSecond, Double(copied.eventsCopied) / copied.seconds)
+            }
+            let into = try await copyWhole(source, target, "into PostgreSQL")
+            copyIn.append(into.events)
+            copyInWhole.append(into.whole)
+            if wanted("pg-copy") {
+                let back = path("back-\(run).sqlite")
+                let out = try await copyWhole(target, back, "out of PostgreSQL")
+                copyOut.append(out.events)
+                copyOutWhole.append(out.whole)
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: back + suffix) }
             }
         }
